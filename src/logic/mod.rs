@@ -14,11 +14,13 @@
 //! its virtual clock). The step function returns how long the caller must
 //! sleep before the next step; the caller sleeps without holding any lock.
 
+pub mod command;
 pub mod policy;
 pub mod profile;
 pub mod queue;
 pub mod render;
 
+pub use command::{Command, ParseError};
 pub use policy::{Policy, PolicyKind};
 pub use profile::{Profile, RiderType, MAX_ABOARD, MAX_FLOORS, PROFILES};
 pub use queue::{AllocError, Queue, Rider, Slots};
