@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Builds (once) and prints the path of the project's kernel.
 #
-#   scripts/kernel.sh plain|debug [path|kdir|build]
+#   scripts/kernel.sh plain|debug [path|kdir|build|outdir]
+#
+# path: build if needed, print bzImage's path; kdir: the same for the build
+# tree (KDIR for modules); build: build only; outdir: print the cache folder
+# without building.
 #
 # The kernel is Debian's linux-source-6.12 with kernel/*.patch applied,
 # configured from tinyconfig + kernel/elevator.config (+ kernel/debug.config
@@ -18,6 +22,8 @@ what=${2:-path}
 case "$flavor" in plain|debug) ;; *) echo "kernel.sh: unknown flavor '$flavor'" >&2; exit 2;; esac
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# Bump when the build steps below change in a way that changes the result.
+RECIPE="elevator-kernel-recipe-1: tinyconfig + fragments, LLVM=-14, bzImage modules_prepare, Module.symvers"
 cache=${ELEVATOR_CACHE:-$HOME/.cache/elevator}
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=${JOBS:-$(( $(nproc) + 1 ))}
@@ -38,13 +44,17 @@ src_key=$( {
 } | sha256sum | cut -c1-12)
 build_key=$( {
     echo "$src_key"
-    cat "${fragments[@]}" "$0"
+    echo "$RECIPE"
+    cat "${fragments[@]}"
     "$RUSTC" -vV; clang-14 --version | head -1; "$BINDGEN" --version
 } | sha256sum | cut -c1-12)
 
 srcdir="$cache/src-$src_key"
 outdir="$cache/kernel-$flavor-$build_key"
 
+if [ "$what" = outdir ]; then
+    echo "$outdir"; exit 0
+fi
 if [ "$what" = path ] && [ -f "$outdir/.done" ]; then
     echo "$outdir/arch/x86/boot/bzImage"; exit 0
 fi
@@ -94,6 +104,8 @@ if [ ! -f "$outdir/.done" ]; then
         tail -40 "$outdir/build.log" >&2
         echo "kernel.sh: ERROR: kernel build failed (log: $outdir/build.log)" >&2; exit 1
     fi
+    # External modules resolve kernel symbols through Module.symvers.
+    cp "$outdir/vmlinux.symvers" "$outdir/Module.symvers"
     touch "$outdir/.done"
     echo "kernel.sh: $flavor kernel built in $(( $(date +%s) - start )) s" >&2
 fi

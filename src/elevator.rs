@@ -27,7 +27,9 @@ pub mod params;
 pub mod procfs;
 pub mod stubs;
 
-use logic::{AllocError, Building, Command, IssueError, PolicyKind, Profile, Rider, Slots, Step, Timing};
+use logic::{
+    AllocError, Building, Command, IssueError, PolicyKind, Profile, Rider, Slots, Step, Timing,
+};
 
 module! {
     type: ElevatorModule,
@@ -37,10 +39,34 @@ module! {
     license: "GPL",
 }
 
-module_param!(PROFILE, "profile", charp, c"pets", "Building profile: pets (default), dorm or office");
-module_param!(FLOOR_MS, "floor_ms", uint, 2000, "Milliseconds to move one floor, 1-60000 (default 2000)");
-module_param!(LOAD_MS, "load_ms", uint, 1000, "Milliseconds of a stop, 1-60000 (default 1000)");
-module_param!(POLICY, "policy", charp, c"rate", "Scheduling policy: rate (default), look, scan, fifo, nearest");
+module_param!(
+    PROFILE,
+    "profile",
+    charp,
+    c"pets",
+    "Building profile: pets (default), dorm or office"
+);
+module_param!(
+    FLOOR_MS,
+    "floor_ms",
+    uint,
+    2000,
+    "Milliseconds to move one floor, 1-60000 (default 2000)"
+);
+module_param!(
+    LOAD_MS,
+    "load_ms",
+    uint,
+    1000,
+    "Milliseconds of a stop, 1-60000 (default 1000)"
+);
+module_param!(
+    POLICY,
+    "policy",
+    charp,
+    c"rate",
+    "Scheduling policy: rate (default), look, scan, fifo, nearest"
+);
 
 impl Slots for KVec<Rider> {
     fn empty() -> Self {
@@ -244,7 +270,10 @@ fn config() -> Result<(&'static Profile, Timing, PolicyKind)> {
     };
     let name = POLICY.get();
     let Some(policy) = PolicyKind::by_name(name.as_bytes()) else {
-        pr_err!("unknown policy={} (expected rate, look, scan, fifo or nearest)\n", name);
+        pr_err!(
+            "unknown policy={} (expected rate, look, scan, fifo or nearest)\n",
+            name
+        );
         return Err(EINVAL);
     };
     Ok((profile, timing, policy))
@@ -271,8 +300,16 @@ impl kernel::Module for ElevatorModule {
             proc_entry: None,
             thread: None,
         };
-        module.thread = Some(kthread::KThread::run(c_str!("elevator"), shared.clone(), Shared::run)?);
-        module.proc_entry = Some(procfs::ProcEntry::new(c_str!("elevator"), 0o644, shared.clone())?);
+        module.thread = Some(kthread::KThread::run(
+            c_str!("elevator"),
+            shared.clone(),
+            Shared::run,
+        )?);
+        module.proc_entry = Some(procfs::ProcEntry::new(
+            c_str!("elevator"),
+            0o644,
+            shared.clone(),
+        )?);
         module.stubs = Some(stubs::register(shared)?);
         pr_info!(
             "loaded: profile={} floor_ms={} load_ms={} policy={} syscalls={}\n",
@@ -280,7 +317,11 @@ impl kernel::Module for ElevatorModule {
             timing.floor_ms,
             timing.load_ms,
             policy.name(),
-            if stubs::ENABLED { "548-550" } else { "none (proc only)" }
+            if stubs::ENABLED {
+                "548-550"
+            } else {
+                "none (proc only)"
+            }
         );
         Ok(module)
     }

@@ -9,8 +9,8 @@
 //! its function at all (then `kthread()` skips it), because the handle holds a
 //! reference on the task and owns the data the thread borrows.
 
-use kernel::ffi::{c_int, c_long, c_void};
 use core::ptr::NonNull;
+use kernel::ffi::{c_int, c_long, c_void};
 
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::bindings;

@@ -10,8 +10,8 @@
 //! same from Rust, for `uint` and `charp` parameters, read-only in sysfs.
 
 use core::cell::UnsafeCell;
-use kernel::ffi::{c_char, c_uint, c_void};
 use kernel::bindings;
+use kernel::ffi::{c_char, c_uint, c_void};
 use kernel::str::CStr;
 
 /// One entry of the `__param` section.

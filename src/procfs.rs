@@ -11,10 +11,10 @@
 //! `linux/proc_fs.h` is not in 6.12's Rust bindings, so `struct proc_ops` and
 //! the two functions are declared here, following that header.
 
-use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 
 use kernel::bindings;
 use kernel::error::{code::EINVAL, code::ENOMEM, Result};
@@ -29,11 +29,21 @@ pub struct ProcOps {
     proc_flags: c_uint,
     proc_open: Option<unsafe extern "C" fn(*mut bindings::inode, *mut bindings::file) -> c_int>,
     proc_read: Option<
-        unsafe extern "C" fn(*mut bindings::file, *mut c_char, usize, *mut bindings::loff_t) -> isize,
+        unsafe extern "C" fn(
+            *mut bindings::file,
+            *mut c_char,
+            usize,
+            *mut bindings::loff_t,
+        ) -> isize,
     >,
     proc_read_iter: Option<unsafe extern "C" fn(*mut c_void, *mut c_void) -> isize>,
     proc_write: Option<
-        unsafe extern "C" fn(*mut bindings::file, *const c_char, usize, *mut bindings::loff_t) -> isize,
+        unsafe extern "C" fn(
+            *mut bindings::file,
+            *const c_char,
+            usize,
+            *mut bindings::loff_t,
+        ) -> isize,
     >,
     proc_lseek: Option<
         unsafe extern "C" fn(*mut bindings::file, bindings::loff_t, c_int) -> bindings::loff_t,
@@ -221,4 +231,3 @@ impl<T: ProcHandler> Drop for ProcEntry<T> {
         unsafe { proc_remove(self.entry.as_ptr()) };
     }
 }
-

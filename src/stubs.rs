@@ -33,9 +33,9 @@ pub const ENABLED: bool = cfg!(elevator_syscalls);
 #[cfg(elevator_syscalls)]
 mod imp {
     use super::Handlers;
-    use kernel::ffi::c_int;
     use core::sync::atomic::{AtomicPtr, Ordering};
     use kernel::error::{code::EBUSY, Result};
+    use kernel::ffi::c_int;
     use kernel::sync::Arc;
 
     type StartFn = unsafe extern "C" fn() -> c_int;

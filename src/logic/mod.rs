@@ -355,7 +355,9 @@ impl<S: Slots> Building<S> {
     /// `issue_request`: queues a rider on their start floor, in every state.
     /// On error nothing changed.
     pub fn issue(&mut self, start: i32, dest: i32, kind: i32, now: u64) -> Result<(), IssueError> {
-        let (start, dest, kind) = self.validate(start, dest, kind).map_err(IssueError::Invalid)?;
+        let (start, dest, kind) = self
+            .validate(start, dest, kind)
+            .map_err(IssueError::Invalid)?;
         let i = usize::from(start - 1);
         let rider = Rider {
             arrival_ms: now,
@@ -490,7 +492,11 @@ impl<S: Slots> Building<S> {
                 Step::Sleep(self.timing.load_ms)
             }
             policy::Choice::Go(target) if target != self.floor => {
-                let dir = if target > self.floor { Dir::Up } else { Dir::Down };
+                let dir = if target > self.floor {
+                    Dir::Up
+                } else {
+                    Dir::Down
+                };
                 self.state = match dir {
                     Dir::Up => State::Up,
                     Dir::Down => State::Down,
@@ -547,7 +553,10 @@ impl<S: Slots> Building<S> {
             self.car.len += 1;
             self.car.half_lbs += self.weight(&r);
             on += 1;
-            events(Event::Boarded { rider: r, at_ms: now });
+            events(Event::Boarded {
+                rider: r,
+                at_ms: now,
+            });
         }
         if on > 0 {
             self.head_since[i] = now;

@@ -70,7 +70,10 @@ impl PolicyKind {
 
     /// Looks a policy up by name.
     pub fn by_name(name: &[u8]) -> Option<PolicyKind> {
-        Self::ALL.iter().copied().find(|p| p.name().as_bytes() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name().as_bytes() == name)
     }
 }
 
@@ -161,7 +164,8 @@ impl Policy {
         if b.work_at(here) {
             return Choice::Stop;
         }
-        let wanted = |f: u8| b.aboard_for(f) > 0 || (!b.is_deactivating() && !b.queue(f).is_empty());
+        let wanted =
+            |f: u8| b.aboard_for(f) > 0 || (!b.is_deactivating() && !b.queue(f).is_empty());
         let ahead = |d: Dir| match d {
             Dir::Up => (here + 1..=top).any(wanted),
             Dir::Down => (1..here).any(wanted),
@@ -193,9 +197,8 @@ impl Policy {
     fn rate<S: Slots>(&mut self, b: &Building<S>, now: u64) -> Choice {
         let here = b.floor();
         let t = b.timing();
-        let cost = |f: u8| {
-            u64::from(here.abs_diff(f)) * u64::from(t.floor_ms) + u64::from(t.load_ms)
-        };
+        let cost =
+            |f: u8| u64::from(here.abs_diff(f)) * u64::from(t.floor_ms) + u64::from(t.load_ms);
         // Ageing: the floor whose head has waited longest, if over the limit.
         let limit = AGE_LIMIT_STOPS * (u64::from(t.floor_ms) + u64::from(t.load_ms));
         if !b.is_deactivating() {
@@ -245,7 +248,11 @@ impl Policy {
     fn rescue<S: Slots>(&mut self, b: &Building<S>, f: u8) -> Option<Choice> {
         let here = b.floor();
         if b.would_board(f) > 0 || b.aboard_for(f) > 0 {
-            return Some(if f == here { Choice::Stop } else { Choice::Go(f) });
+            return Some(if f == here {
+                Choice::Stop
+            } else {
+                Choice::Go(f)
+            });
         }
         // The head does not fit even after unloading at `f`: deliver the
         // nearest riders aboard first.
@@ -255,7 +262,11 @@ impl Policy {
             .iter()
             .map(|r| r.dest)
             .min_by_key(|&d| (here.abs_diff(d), d.abs_diff(f)))?;
-        Some(if d == here { Choice::Stop } else { Choice::Go(d) })
+        Some(if d == here {
+            Choice::Stop
+        } else {
+            Choice::Go(d)
+        })
     }
 }
 

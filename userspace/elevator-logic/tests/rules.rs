@@ -30,7 +30,10 @@ fn check_invariants(b: &HostBuilding) {
     let p = b.profile();
     let waiting: u64 = (1..=p.floors).map(|f| b.queue(f).len() as u64).sum();
     assert_eq!(waiting, b.waiting());
-    assert_eq!(b.issued(), b.waiting() + b.car().len() as u64 + b.serviced());
+    assert_eq!(
+        b.issued(),
+        b.waiting() + b.car().len() as u64 + b.serviced()
+    );
     assert!(b.car().len() <= p.max_riders);
     assert!(b.car().half_lbs() <= p.max_half_lbs);
     let w: u32 = b.car().riders().iter().map(|r| b.weight(r)).sum();
@@ -73,14 +76,35 @@ fn request_validation() {
     for p in PROFILES {
         let mut b = building(p);
         let top = i32::from(p.floors);
-        assert_eq!(b.issue(0, 2, 0, 0), Err(IssueError::Invalid(Invalid::StartFloor)));
-        assert_eq!(b.issue(top + 1, 2, 0, 0), Err(IssueError::Invalid(Invalid::StartFloor)));
-        assert_eq!(b.issue(1, top + 1, 0, 0), Err(IssueError::Invalid(Invalid::DestFloor)));
-        assert_eq!(b.issue(1, -1, 0, 0), Err(IssueError::Invalid(Invalid::DestFloor)));
-        assert_eq!(b.issue(2, 2, 0, 0), Err(IssueError::Invalid(Invalid::SameFloor)));
+        assert_eq!(
+            b.issue(0, 2, 0, 0),
+            Err(IssueError::Invalid(Invalid::StartFloor))
+        );
+        assert_eq!(
+            b.issue(top + 1, 2, 0, 0),
+            Err(IssueError::Invalid(Invalid::StartFloor))
+        );
+        assert_eq!(
+            b.issue(1, top + 1, 0, 0),
+            Err(IssueError::Invalid(Invalid::DestFloor))
+        );
+        assert_eq!(
+            b.issue(1, -1, 0, 0),
+            Err(IssueError::Invalid(Invalid::DestFloor))
+        );
+        assert_eq!(
+            b.issue(2, 2, 0, 0),
+            Err(IssueError::Invalid(Invalid::SameFloor))
+        );
         assert_eq!(b.issue(1, 2, 4, 0), Err(IssueError::Invalid(Invalid::Type)));
-        assert_eq!(b.issue(1, 2, -1, 0), Err(IssueError::Invalid(Invalid::Type)));
-        assert_eq!(b.issue(i32::MIN, i32::MAX, i32::MIN, 0), Err(IssueError::Invalid(Invalid::StartFloor)));
+        assert_eq!(
+            b.issue(1, 2, -1, 0),
+            Err(IssueError::Invalid(Invalid::Type))
+        );
+        assert_eq!(
+            b.issue(i32::MIN, i32::MAX, i32::MIN, 0),
+            Err(IssueError::Invalid(Invalid::StartFloor))
+        );
         assert_eq!(b.issued(), 0);
         assert_eq!(issue_growing(&mut b, 1, top, 3, 0), Ok(()));
         assert_eq!(b.issued(), 1);
@@ -153,7 +177,11 @@ fn half_pound_load_printed() {
     }
     b.start().unwrap();
     b.step(0, &mut |_| {});
-    assert!(render(&b).contains("Current load: 3.5 lbs\nElevator status: L3 V3 L3\n"), "{}", render(&b));
+    assert!(
+        render(&b).contains("Current load: 3.5 lbs\nElevator status: L3 V3 L3\n"),
+        "{}",
+        render(&b)
+    );
 }
 
 #[test]
@@ -180,10 +208,19 @@ fn unload_before_load_and_only_at_destination() {
     assert_eq!(b.floor(), 3);
     assert_eq!(b.car().len(), 5);
     assert!(b.car().riders().iter().all(|r| r.dest == 1));
-    let first_board_at_3 = log.iter().position(|(e, _)| matches!(e, Event::Boarded { rider, .. } if rider.start == 3)).unwrap();
-    let delivered = log.iter().filter(|(e, _)| matches!(e, Event::Delivered { .. })).count();
+    let first_board_at_3 = log
+        .iter()
+        .position(|(e, _)| matches!(e, Event::Boarded { rider, .. } if rider.start == 3))
+        .unwrap();
+    let delivered = log
+        .iter()
+        .filter(|(e, _)| matches!(e, Event::Delivered { .. }))
+        .count();
     assert_eq!(delivered, 5);
-    let last_delivery = log.iter().rposition(|(e, _)| matches!(e, Event::Delivered { .. })).unwrap();
+    let last_delivery = log
+        .iter()
+        .rposition(|(e, _)| matches!(e, Event::Delivered { .. }))
+        .unwrap();
     assert!(last_delivery < first_board_at_3);
     for (e, _) in &log {
         if let Event::Delivered { rider, .. } = e {
@@ -223,7 +260,11 @@ fn stop_delivers_everyone_aboard_then_offline() {
 
 #[test]
 fn moves_take_floor_ms_and_stops_load_ms() {
-    let mut b: HostBuilding = Building::new(&profile::PETS, Timing::new(100, 50).unwrap(), PolicyKind::Rate);
+    let mut b: HostBuilding = Building::new(
+        &profile::PETS,
+        Timing::new(100, 50).unwrap(),
+        PolicyKind::Rate,
+    );
     issue_growing(&mut b, 3, 1, 0, 0).unwrap();
     b.start().unwrap();
     assert_eq!(b.step(0, &mut |_| {}), Step::Sleep(100));

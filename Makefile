@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# elevator: the OS course's elevator kernel module, in Rust.
+#
+#   make run       build what is missing, boot the VM, load the module, drive
+#                  it with the request generator and show /proc/elevator
+#   make test      every test: host tests, then the VM suite on the debug kernel
+#
+# Other targets: make [all] (elevator.ko against KDIR or the cached kernel),
+# deps, kernel, kernel-path [DEBUG=1], userspace, shell, bench, bench-sim,
+# check (rustfmt + clippy), clean. Variables: KDIR=<Rust-enabled kernel build
+# tree>, DEBUG=1 (debug kernel), CLIPPY=1, FLOOR_MS/LOAD_MS/PROFILE (make run),
+# VM_ACCEL=kvm.
+
+SHELL := /bin/bash
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+FLAVOR := $(if $(DEBUG),debug,plain)
+RUST_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+	RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library \
+	BINDGEN=$(HOME)/.cargo/bin/bindgen LLVM=-14
+KMAKE = $(MAKE) --no-print-directory -C $(1) $(RUST_ENV) $(if $(CLIPPY),CLIPPY=1)
+CARGO := cargo
+STATIC_TARGET := x86_64-unknown-linux-gnu
+TOOLS_DIR := $(ROOT)/userspace/target/$(STATIC_TARGET)/release
+TOOLS := producer consumer elevctl elevtest
+MODULE_SRCS := $(wildcard $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs) $(ROOT)/Kbuild
+
+.PHONY: all modules deps kernel kernel-path userspace run shell test host-test \
+	vm-test bench bench-sim check fmt-check clippy clean
+
+all: modules
+
+deps:
+	@$(ROOT)/scripts/deps.sh
+
+kernel: deps
+	@$(ROOT)/scripts/kernel.sh plain build
+	@$(ROOT)/scripts/kernel.sh debug build
+
+kernel-path:
+	@$(ROOT)/scripts/kernel.sh $(FLAVOR) path
+
+# The module: against KDIR if given, else the cached kernel of this flavor.
+# Each kernel gets its own build folder (build/<flavor>), since a module only
+# loads into the kernel it was built against.
+modules: $(if $(KDIR),,deps)
+	@set -e; \
+	if [ -n "$(KDIR)" ]; then kdir="$(abspath $(KDIR))"; out=$(ROOT)/build/custom; \
+	else $(ROOT)/scripts/kernel.sh $(FLAVOR) build; \
+	     kdir=$$($(ROOT)/scripts/kernel.sh $(FLAVOR) kdir); out=$(ROOT)/build/$(FLAVOR); fi; \
+	$(ROOT)/scripts/check-kdir.sh "$$kdir"; \
+	mkdir -p "$$out"; rm -rf "$$out/src"; cp -r $(ROOT)/src $(ROOT)/Kbuild "$$out/"; \
+	$(call KMAKE,$$kdir) M="$$out" modules; \
+	if [ "$(FLAVOR)" = plain ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
+	echo "modules: $$out/elevator.ko $$out/example5.ko"
+
+clippy:
+	@$(MAKE) --no-print-directory modules CLIPPY=1
+
+fmt-check:
+	@rustfmt --edition 2021 --check $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs
+	@cd $(ROOT)/userspace && $(CARGO) fmt --all --check
+
+check: fmt-check clippy
+	@cd $(ROOT)/userspace && $(CARGO) clippy --workspace --all-targets -q -- -D warnings
+
+# Static tools for the VM.
+userspace:
+	@cd $(ROOT)/userspace && RUSTFLAGS="-C target-feature=+crt-static" \
+		$(CARGO) build --release -q --target $(STATIC_TARGET) $(addprefix -p ,$(TOOLS))
+
+VM_ADDS = $(foreach t,$(TOOLS),--add $(TOOLS_DIR)/$(t):bin/$(t)) \
+	--add $(ROOT)/build/$(FLAVOR)/elevator.ko:lib/modules/elevator.ko \
+	--add $(ROOT)/build/$(FLAVOR)/example5.ko:lib/modules/example5.ko
+
+FLOOR_MS ?= 2000
+LOAD_MS ?= 1000
+PROFILE ?= pets
+RIDERS ?= 12
+
+run: modules userspace
+	@{ echo "FLOOR_MS=$(FLOOR_MS) LOAD_MS=$(LOAD_MS) PROFILE=$(PROFILE) RIDERS=$(RIDERS)"; \
+		cat $(ROOT)/tests/vm/demo.sh; } > $(ROOT)/build/demo.sh
+	@$(ROOT)/tests/vm/run.sh --kernel $$($(ROOT)/scripts/kernel.sh $(FLAVOR) path) \
+		$(VM_ADDS) --payload $(ROOT)/build/demo.sh --timeout 1800
+
+shell: modules userspace
+	@$(ROOT)/tests/vm/run.sh --kernel $$($(ROOT)/scripts/kernel.sh $(FLAVOR) path) \
+		$(VM_ADDS) --add $(ROOT)/tests/vm/motd:etc/motd --shell
+
+host-test:
+	@$(ROOT)/tests/host-tests.sh
+
+vm-test:
+	@$(MAKE) --no-print-directory modules userspace DEBUG=1
+	@$(ROOT)/tests/vm-tests.sh $$($(ROOT)/scripts/kernel.sh debug path) $(ROOT)/build/debug $(TOOLS_DIR)
+
+test: deps
+	@$(ROOT)/tests/all.sh
+
+bench-sim:
+	@cd $(ROOT)/userspace && $(CARGO) run --release -q -p elevsim -- --table $(ROOT)/docs/bench-sim.md
+
+bench:
+	@$(MAKE) --no-print-directory modules userspace
+	@$(ROOT)/tests/bench.sh $$($(ROOT)/scripts/kernel.sh plain path) $(ROOT)/build/plain $(TOOLS_DIR)
+
+clean:
+	rm -rf $(ROOT)/build $(ROOT)/elevator.ko $(ROOT)/example5.ko
+	cd $(ROOT)/userspace && $(CARGO) clean

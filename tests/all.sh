@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test (`make test`): style checks, host tests, then the VM suite on the
+# debug kernel. Ends with one line "N passed, M failed"; non-zero on failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+passed=0 failed=0
+count() { # name, status
+    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+add_counts() { # file with a "...: N passed, M failed" last line
+    local line; line=$(grep -E "[0-9]+ passed, [0-9]+ failed" "$1" | tail -1)
+    local p f
+    p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+}
+t0=$(date +%s)
+echo "== kernels (cached under ${ELEVATOR_CACHE:-~/.cache/elevator})"
+if ! make -s kernel; then echo "kernel build failed"; echo "$passed passed, 1 failed"; exit 1; fi
+echo "== style"
+make -s fmt-check >/tmp/elevator-fmt.log 2>&1; count rustfmt $?; [ -s /tmp/elevator-fmt.log ] && head -20 /tmp/elevator-fmt.log
+make -s clippy >/tmp/elevator-clippy.log 2>&1
+! grep -qE "^(warning|error)" /tmp/elevator-clippy.log; count clippy_module $?
+grep -E "^(warning|error)" -A5 /tmp/elevator-clippy.log | head -30
+(cd userspace && cargo clippy --workspace --all-targets -q -- -D warnings) >/tmp/elevator-clippy-us.log 2>&1; count clippy_userspace $?
+head -30 /tmp/elevator-clippy-us.log
+echo "== host tests"
+out=$(mktemp)
+tests/host-tests.sh | tee "$out"; add_counts "$out"
+echo "== module against a kernel without the syscall patch is covered by make KDIR=..."
+echo "== VM suite (debug kernel: lockdep, KASAN, kmemleak)"
+if make -s modules userspace DEBUG=1 >/tmp/elevator-build.log 2>&1; then
+    tests/vm-tests.sh "$(scripts/kernel.sh debug path)" build/debug \
+        userspace/target/x86_64-unknown-linux-gnu/release | tee "$out"
+    add_counts "$out"
+else
+    cat /tmp/elevator-build.log | tail -30; count vm_build 1
+fi
+rm -f "$out"
+echo "== all tests in $(( $(date +%s) - t0 )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `elevctl record`: samples `/proc/elevator` at a steady interval into CSV, one row a
+//! sample, `time_ms,state,floor,load,aboard,waiting,serviced`; and the reader of that
+//! CSV that `plot` uses.
+
+use crate::{fail, read_snapshot, Res};
+use clap::Args;
+use elevator_proc::{parse_load_x10, Snapshot, State};
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The CSV header.
+pub const HEADER: &str = "time_ms,state,floor,load,aboard,waiting,serviced";
+
+/// Arguments of `elevctl record`.
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The CSV file to write.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: std::path::PathBuf,
+    /// Milliseconds between samples.
+    #[arg(long, value_name = "MS", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub interval: u64,
+    /// Seconds to record (fractions allowed; default: until interrupted).
+    #[arg(long, value_name = "S", value_parser = parse_duration, allow_negative_numbers = true)]
+    pub duration: Option<f64>,
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(d) if d.is_finite() && d > 0.0 => Ok(d),
+        _ => Err(format!("expected a positive number of seconds, got `{s}`")),
+    }
+}
+
+/// One CSV row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub time_ms: u64,
+    pub state: State,
+    pub floor: u32,
+    pub load_x10: u32,
+    pub aboard: u32,
+    pub waiting: u64,
+    pub serviced: u64,
+}
+
+impl Sample {
+    /// The row of a snapshot taken `time_ms` after the start.
+    pub fn of(time_ms: u64, s: &Snapshot) -> Self {
+        Sample {
+            time_ms,
+            state: s.state,
+            floor: s.current_floor,
+            load_x10: s.load_x10,
+            aboard: s.number_aboard,
+            waiting: s.number_waiting,
+            serviced: s.number_serviced,
+        }
+    }
+
+    /// The CSV row, without a newline.
+    pub fn csv(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{}",
+            self.time_ms,
+            self.state,
+            self.floor,
+            elevator_proc::format_load_x10(self.load_x10),
+            self.aboard,
+            self.waiting,
+            self.serviced
+        )
+    }
+}
+
+/// `elevctl record`.
+pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
+    // A first read, so that a missing module fails before the file is created.
+    read_snapshot(proc_file)?;
+    let file = std::fs::File::create(&a.out)
+        .map_err(|e| fail!("cannot create {}: {e}", a.out.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let werr = |e: std::io::Error| fail!("cannot write {}: {e}", a.out.display());
+    writeln!(w, "{HEADER}").map_err(werr)?;
+    let interval = Duration::from_millis(a.interval);
+    let end = a.duration.map(Duration::from_secs_f64);
+    let began = Instant::now();
+    let (mut rows, mut skipped) = (0u64, 0u64);
+    let mut last_error = String::new();
+    for k in 0u32.. {
+        let due = interval * k;
+        if end.is_some_and(|e| due > e) {
+            break;
+        }
+        let now = began.elapsed();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        let t = began.elapsed().as_millis() as u64;
+        match read_snapshot(proc_file) {
+            Ok(s) => {
+                writeln!(w, "{}", Sample::of(t, &s).csv()).map_err(werr)?;
+                // Rows reach the file as they come, so an interrupted run keeps them.
+                w.flush().map_err(werr)?;
+                rows += 1;
+            }
+            Err(e) => {
+                skipped += 1;
+                last_error = e.0;
+            }
+        }
+    }
+    w.flush().map_err(werr)?;
+    println!("recorded {rows} samples to {}", a.out.display());
+    if skipped > 0 {
+        eprintln!("elevctl: warning: {skipped} samples skipped; last error: {last_error}");
+    }
+    Ok(())
+}
+
+/// Reads a CSV written by `record` (columns found by name; extra columns ignored).
+pub fn read_csv(path: &Path) -> Res<Vec<Sample>> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail!("cannot read {}: {e}", path.display()))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or_else(|| {
+        fail!(
+            "{} is empty (expected the header `{HEADER}`)",
+            path.display()
+        )
+    })?;
+    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    let col = |name: &str| {
+        cols.iter().position(|c| *c == name).ok_or_else(|| {
+            fail!(
+                "{}: line 1: no `{name}` column (expected the header `{HEADER}`)",
+                path.display()
+            )
+        })
+    };
+    let idx = [
+        col("time_ms")?,
+        col("state")?,
+        col("floor")?,
+        col("load")?,
+        col("aboard")?,
+        col("waiting")?,
+        col("serviced")?,
+    ];
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        let bad = |what: &str| fail!("{}: line {}: {what}: \"{line}\"", path.display(), i + 1);
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |k: usize| f.get(idx[k]).copied().ok_or_else(|| bad("missing column"));
+        let num = |k: usize, what: &str| -> Res<u64> {
+            get(k)?.parse().map_err(|_| bad(&format!("bad {what}")))
+        };
+        out.push(Sample {
+            time_ms: num(0, "time_ms")?,
+            state: get(1)?.parse().map_err(|m: String| bad(&m))?,
+            floor: num(2, "floor")? as u32,
+            load_x10: parse_load_x10(get(3)?).map_err(|m| bad(&m))?,
+            aboard: num(4, "aboard")? as u32,
+            waiting: num(5, "waiting")?,
+            serviced: num(6, "serviced")?,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,998 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The cases of the VM suite, one per rule or scenario.
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+use crate::{ensure, ensure_eq};
+
+/// A named case; the flag asks for the quick (smaller) variant.
+pub struct Case {
+    /// Shown in the report.
+    pub name: &'static str,
+    /// The case.
+    pub run: fn(bool) -> R,
+}
+
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        /// Every case, in order.
+        pub const ALL: &[Case] = &[$(Case { name: stringify!($name), run: $name }),*];
+    };
+}
+
+cases!(
+    load_shows_offline_floor_1,
+    proc_readable_by_everyone_writable_by_root,
+    module_parameters_visible,
+    bad_module_parameters_rejected,
+    profiles_render_their_building,
+    syscall_return_codes,
+    issue_request_validation,
+    syscalls_enosys_after_unload,
+    requests_accepted_while_offline,
+    proc_commands,
+    bad_proc_writes_change_nothing,
+    head_of_line_boarding_weight_limit,
+    boarding_count_limit,
+    office_exact_and_half_pound_loads,
+    unload_before_load,
+    stop_delivers_aboard_without_boarding,
+    restart_after_offline,
+    course_sequence,
+    every_policy_drains,
+    proc_read_never_waits_for_a_move,
+    large_queue_read_whole_any_chunking,
+    idle_thread_never_wakes,
+    rmmod_in_every_state,
+    rmmod_with_open_proc_file,
+    stress_conservation,
+    unload_races,
+    example5_counts_seconds,
+);
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn ok(r: SysRet, what: &str) -> R {
+    ensure!(r.raw == 0, "{} returned {:?}, expected 0", what, r);
+    Ok(())
+}
+
+fn one(r: SysRet, what: &str) -> R {
+    ensure!(r.raw == 1, "{} returned {:?}, expected 1", what, r);
+    Ok(())
+}
+
+fn load_shows_offline_floor_1(_: bool) -> R {
+    insmod("")?;
+    let text = read_proc()?;
+    ensure_eq!(
+        text,
+        "Elevator state: OFFLINE\nCurrent floor: 1\nCurrent load: 0 lbs\nElevator status:\n\n\
+         [ ] Floor 5: 0\n[ ] Floor 4: 0\n[ ] Floor 3: 0\n[ ] Floor 2: 0\n[*] Floor 1: 0\n\n\
+         Number of pets: 0\nNumber of pets waiting: 0\nNumber of pets serviced: 0\n",
+        "/proc/elevator after insmod"
+    );
+    rmmod()?;
+    ensure!(
+        !std::path::Path::new(PROC).exists(),
+        "/proc/elevator left after rmmod"
+    );
+    Ok(())
+}
+
+fn proc_readable_by_everyone_writable_by_root(_: bool) -> R {
+    insmod("")?;
+    let read = as_nobody(|| match fs::read_to_string(PROC) {
+        Ok(s) if s.starts_with("Elevator state: OFFLINE") => 0,
+        _ => 1,
+    });
+    ensure_eq!(read, 0, "read as nobody");
+    let write = as_nobody(|| match fs::OpenOptions::new().write(true).open(PROC) {
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => 0,
+        _ => 1,
+    });
+    ensure_eq!(write, 0, "open for write as nobody must fail with EACCES");
+    ensure_eq!(proc_write(b"start\n"), Ok(()), "write as root");
+    ensure_eq!(snap()?.state, State::Idle, "state after start");
+    Ok(())
+}
+
+fn module_parameters_visible(_: bool) -> R {
+    insmod("profile=dorm floor_ms=123 load_ms=45 policy=look")?;
+    let p = |n: &str| -> Result<String, String> {
+        fs::read_to_string(format!("/sys/module/elevator/parameters/{}", n))
+            .map(|v| v.trim().to_string())
+            .map_err(|e| e.to_string())
+    };
+    ensure_eq!(p("profile")?, "dorm", "profile");
+    ensure_eq!(p("floor_ms")?, "123", "floor_ms");
+    ensure_eq!(p("load_ms")?, "45", "load_ms");
+    ensure_eq!(p("policy")?, "look", "policy");
+    ensure_eq!(snap()?.floors.len(), 6, "dorm floors");
+    rmmod()?;
+    insmod("")?;
+    ensure_eq!(p("profile")?, "pets", "default profile");
+    ensure_eq!(p("floor_ms")?, "2000", "default floor_ms");
+    ensure_eq!(p("load_ms")?, "1000", "default load_ms");
+    Ok(())
+}
+
+fn bad_module_parameters_rejected(_: bool) -> R {
+    for args in [
+        "profile=nope",
+        "profile=",
+        "profile=PETS",
+        "floor_ms=0",
+        "load_ms=0",
+        "floor_ms=abc",
+        "floor_ms=-5",
+        "floor_ms=60001",
+        "load_ms=99999999999",
+        "policy=bogus",
+    ] {
+        clear_kernel_log();
+        let (okay, out) = sh(&format!("insmod {} {}", MODULE, args));
+        ensure!(!okay, "insmod {} succeeded", args);
+        ensure!(!loaded(), "module loaded after insmod {}", args);
+        ensure!(
+            !std::path::Path::new(PROC).exists(),
+            "/proc/elevator after failed insmod {}",
+            args
+        );
+        let (_, log) = sh("dmesg");
+        ensure!(
+            log.contains("elevator") || out.contains("nvalid") || out.contains("nknown"),
+            "no message for {}: {} / {}",
+            args,
+            out.trim(),
+            log.trim()
+        );
+    }
+    clear_kernel_log();
+    for args in [
+        "floor_ms=1 load_ms=1",
+        "floor_ms=60000 load_ms=60000",
+        "profile=office",
+    ] {
+        insmod(args)?;
+        rmmod()?;
+    }
+    Ok(())
+}
+
+fn profiles_render_their_building(_: bool) -> R {
+    for (profile, floors, noun, letters) in [
+        ("pets", 5, "pets", "C1 P1 H1 D1"),
+        ("dorm", 6, "passengers", "F1 O1 J1 S1"),
+        ("office", 5, "passengers", "P1 L1 B1 V1"),
+    ] {
+        insmod(&format!("profile={}", profile))?;
+        for t in 0..4 {
+            ok(issue(2, 1, t), "issue")?;
+        }
+        one(issue(floors + 1, 1, 0), "issue above the top floor")?;
+        ok(issue(floors, 1, 0), "issue on the top floor")?;
+        let text = read_proc()?;
+        let s = snap()?;
+        ensure_eq!(s.floors.len() as i32, floors, "{} floors", profile);
+        ensure_eq!(s.noun, noun, "{} noun", profile);
+        ensure!(
+            text.contains(&format!("[ ] Floor 2: 4 {}\n", letters)),
+            "{}: floor 2 line wrong:\n{}",
+            profile,
+            text
+        );
+        ensure!(
+            text.ends_with(&format!(
+                "\nNumber of {n}: 0\nNumber of {n} waiting: 5\nNumber of {n} serviced: 0\n",
+                n = noun
+            )),
+            "{} counters:\n{}",
+            profile,
+            text
+        );
+        rmmod()?;
+    }
+    Ok(())
+}
+
+fn syscall_return_codes(_: bool) -> R {
+    insmod("floor_ms=2000 load_ms=100")?;
+    one(stop(), "stop while offline")?;
+    ok(issue(1, 5, 0), "issue")?;
+    ok(start(), "start")?;
+    one(start(), "start while active")?;
+    wait_for("rider aboard", 10 * SEC, |s| s.number_aboard == 1)?;
+    ok(stop(), "stop")?;
+    one(stop(), "stop while deactivating")?;
+    one(start(), "start while deactivating")?;
+    let s = snap()?;
+    ensure!(s.state != State::Offline, "offline with a rider aboard");
+    wait_offline(30 * SEC)?;
+    one(stop(), "stop while offline again")?;
+    ok(start(), "start after offline")?;
+    Ok(())
+}
+
+fn issue_request_validation(_: bool) -> R {
+    insmod("")?;
+    let bad = [
+        (0, 2, 0),
+        (6, 1, 0),
+        (1, 6, 0),
+        (1, 0, 0),
+        (2, 2, 0),
+        (5, 5, 3),
+        (1, 2, 4),
+        (1, 2, -1),
+        (-1, 2, 0),
+        (1, -2, 0),
+        (i32::MIN, 1, 0),
+        (1, i32::MAX, 0),
+        (1, 2, i32::MIN),
+        (1, 2, i32::MAX),
+        (i32::MAX, i32::MAX, i32::MAX),
+        (i32::MIN, i32::MIN, i32::MIN),
+    ];
+    let before = read_proc()?;
+    for (s, d, t) in bad {
+        one(issue(s, d, t), &format!("issue({}, {}, {})", s, d, t))?;
+    }
+    ensure_eq!(
+        read_proc()?,
+        before,
+        "invalid requests changed /proc/elevator"
+    );
+    for (s, d, t) in [(1, 5, 0), (5, 1, 3), (3, 2, 1), (2, 4, 2)] {
+        ok(issue(s, d, t), &format!("issue({}, {}, {})", s, d, t))?;
+    }
+    ensure_eq!(snap()?.number_waiting, 4, "waiting");
+    Ok(())
+}
+
+fn syscalls_enosys_after_unload(_: bool) -> R {
+    insmod("")?;
+    ok(start(), "start")?;
+    rmmod()?;
+    for (r, what) in [
+        (start(), "start"),
+        (issue(1, 2, 0), "issue"),
+        (stop(), "stop"),
+    ] {
+        ensure!(
+            r.raw == -1 && r.errno == Some(libc::ENOSYS),
+            "{} after rmmod returned {:?}, expected ENOSYS",
+            what,
+            r
+        );
+    }
+    Ok(())
+}
+
+fn requests_accepted_while_offline(_: bool) -> R {
+    insmod("floor_ms=50 load_ms=50")?;
+    ok(issue(3, 1, 2), "issue while offline")?;
+    thread::sleep(Duration::from_millis(300));
+    let s = snap()?;
+    ensure_eq!(s.state, State::Offline, "state");
+    ensure_eq!(
+        (s.current_floor, s.number_waiting),
+        (1, 1),
+        "floor, waiting"
+    );
+    ensure_eq!(s.floors[2].riders.len(), 1, "floor 3 queue");
+    ok(start(), "start")?;
+    let s = wait_drained(20 * SEC)?;
+    ensure_eq!(s.number_serviced, 1, "serviced");
+    Ok(())
+}
+
+fn proc_commands(_: bool) -> R {
+    insmod("floor_ms=50 load_ms=20")?;
+    ensure_eq!(proc_write(b"issue 1 3 0\n"), Ok(()), "issue");
+    ensure_eq!(proc_write(b"start\n"), Ok(()), "start");
+    ensure_eq!(proc_write(b"start"), Err(libc::EBUSY), "start while active");
+    ensure_eq!(
+        proc_write(b"issue 1 1 0"),
+        Err(libc::EINVAL),
+        "invalid issue"
+    );
+    ensure_eq!(
+        proc_write(b"  issue   2 4 3  \n"),
+        Ok(()),
+        "issue with spaces"
+    );
+    wait_drained(20 * SEC)?;
+    ensure_eq!(proc_write(b"stop"), Ok(()), "stop");
+    wait_offline(10 * SEC)?;
+    ensure_eq!(
+        proc_write(b"stop\n"),
+        Err(libc::EALREADY),
+        "stop while offline"
+    );
+    ensure_eq!(snap()?.number_serviced, 2, "serviced");
+    Ok(())
+}
+
+fn bad_proc_writes_change_nothing(_: bool) -> R {
+    insmod("")?;
+    ok(issue(2, 3, 1), "issue")?;
+    let before = read_proc()?;
+    let huge = vec![b'a'; 4096];
+    let long = vec![b' '; 65];
+    let bad: Vec<&[u8]> = vec![
+        b"",
+        b"\n",
+        b"   \t ",
+        b"iss",
+        b"issue",
+        b"issue 1 2",
+        b"issue 1 2 3 4",
+        b"issue a b c",
+        b"issue 1 2 0x1",
+        b"issue 1 2 99999999999",
+        b"issue 1 1 0",
+        b"issue 9 1 0",
+        b"issue 1 2 4",
+        b"issue -1 2 0",
+        b"\xff\xfe\x00binary",
+        b"start\0",
+        b"START",
+        b"start now",
+        b"stopp",
+        &huge,
+        &long,
+    ];
+    for b in bad {
+        let r = proc_write(b);
+        ensure_eq!(
+            r,
+            Err(libc::EINVAL),
+            "write of {:?}",
+            String::from_utf8_lossy(&b[..b.len().min(20)])
+        );
+        ensure_eq!(read_proc()?, before, "state changed after a bad write");
+    }
+    // A command split over two writes is two malformed commands.
+    ensure_eq!(proc_write(b"issue 1 "), Err(libc::EINVAL), "first half");
+    ensure_eq!(proc_write(b"2 0\n"), Err(libc::EINVAL), "second half");
+    ensure_eq!(read_proc()?, before, "state changed after partial writes");
+    Ok(())
+}
+
+fn head_of_line_boarding_weight_limit(_: bool) -> R {
+    // Three Dachshunds (48 lbs) fit under 50; the Chihuahua behind them would
+    // make 51: boarding stops there, and so does the second Chihuahua.
+    insmod("floor_ms=5000 load_ms=10000")?;
+    for t in [3, 3, 3, 0, 0] {
+        ok(issue(1, 2, t), "issue")?;
+    }
+    ok(start(), "start")?;
+    let s = wait_for("loading at 1", 10 * SEC, |s| s.state == State::Loading)?;
+    let aboard: Vec<String> = s.aboard.iter().map(|r| r.to_string()).collect();
+    ensure_eq!(aboard, ["D2", "D2", "D2"], "aboard");
+    ensure_eq!(s.load_x10, 480, "load");
+    let f1: Vec<String> = s.floors[4].riders.iter().map(|r| r.to_string()).collect();
+    ensure_eq!(f1, ["C2", "C2"], "floor 1 queue");
+    Ok(())
+}
+
+fn boarding_count_limit(_: bool) -> R {
+    insmod("floor_ms=5000 load_ms=10000")?;
+    for _ in 0..7 {
+        ok(issue(1, 3, 0), "issue")?;
+    }
+    ok(start(), "start")?;
+    let s = wait_for("loading", 10 * SEC, |s| s.state == State::Loading)?;
+    ensure_eq!(s.number_aboard, 5, "aboard");
+    ensure_eq!(s.load_x10, 150, "load");
+    ensure_eq!(s.number_waiting, 2, "waiting");
+    Ok(())
+}
+
+fn office_exact_and_half_pound_loads(_: bool) -> R {
+    insmod("profile=office floor_ms=5000 load_ms=10000")?;
+    // 2 + 2 + 1.5 + 1.5 = 7 lbs, exactly the limit; the visitor (0.5) does not fit.
+    for t in [2, 2, 1, 1, 3] {
+        ok(issue(1, 4, t), "issue")?;
+    }
+    ok(start(), "start")?;
+    let text = loop {
+        let t = read_proc()?;
+        if t.starts_with("Elevator state: LOADING") {
+            break t;
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    ensure!(
+        text.contains("Current load: 7 lbs\nElevator status: B4 B4 L4 L4\n"),
+        "{}",
+        text
+    );
+    ensure!(text.contains("[*] Floor 1: 1 V4\n"), "{}", text);
+    rmmod()?;
+    insmod("profile=office floor_ms=5000 load_ms=10000")?;
+    for t in [1, 3, 1] {
+        ok(issue(1, 4, t), "issue")?;
+    }
+    ok(start(), "start")?;
+    let s = wait_for("loading", 10 * SEC, |s| s.state == State::Loading)?;
+    ensure_eq!(s.load_x10, 35, "load 3.5");
+    ensure!(
+        read_proc()?.contains("Current load: 3.5 lbs\n"),
+        "3.5 lbs not printed"
+    );
+    Ok(())
+}
+
+fn unload_before_load(_: bool) -> R {
+    // Five for floor 2 fill the car at floor 1; five wait on floor 2. They can
+    // only board at floor 2 if the first five got off first.
+    insmod("floor_ms=200 load_ms=3000")?;
+    for _ in 0..5 {
+        ok(issue(1, 2, 0), "issue")?;
+    }
+    for _ in 0..5 {
+        ok(issue(2, 1, 0), "issue")?;
+    }
+    ok(start(), "start")?;
+    let s = wait_for("loading at 2", 20 * SEC, |s| {
+        s.state == State::Loading && s.current_floor == 2
+    })?;
+    ensure_eq!(s.number_serviced, 5, "serviced at floor 2");
+    let aboard: Vec<String> = s.aboard.iter().map(|r| r.to_string()).collect();
+    ensure_eq!(aboard, ["C1"; 5], "aboard after floor 2");
+    ensure_eq!(s.number_waiting, 0, "waiting");
+    Ok(())
+}
+
+fn stop_delivers_aboard_without_boarding(_: bool) -> R {
+    insmod("floor_ms=1000 load_ms=100")?;
+    ok(issue(1, 5, 0), "issue")?;
+    ok(issue(1, 4, 1), "issue")?;
+    ok(issue(3, 1, 2), "issue")?;
+    ok(start(), "start")?;
+    wait_for("moving up with two aboard", 10 * SEC, |s| {
+        s.number_aboard == 2 && s.state == State::Up
+    })?;
+    ok(stop(), "stop")?;
+    ok(issue(2, 4, 0), "issue while deactivating")?;
+    let mut seen_states = Vec::new();
+    let s = wait_for("offline", 30 * SEC, |s| {
+        if seen_states.last() != Some(&s.state) {
+            seen_states.push(s.state);
+        }
+        ensure_no_boarding(s)
+    })?;
+    ensure_eq!(s.number_serviced, 2, "delivered");
+    ensure_eq!(
+        s.number_waiting,
+        2,
+        "still waiting (nobody boards while deactivating)"
+    );
+    ensure!(
+        seen_states.contains(&State::Loading),
+        "no LOADING seen: {:?}",
+        seen_states
+    );
+    ok(start(), "restart")?;
+    let s = wait_drained(30 * SEC)?;
+    ensure_eq!(s.number_serviced, 4, "all delivered after restart");
+    Ok(())
+}
+
+fn ensure_no_boarding(s: &Snapshot) -> bool {
+    assert!(
+        s.number_aboard <= 2,
+        "someone boarded while deactivating: {:?}",
+        s
+    );
+    s.state == State::Offline
+}
+
+fn restart_after_offline(_: bool) -> R {
+    insmod("floor_ms=100 load_ms=50")?;
+    ok(issue(1, 4, 0), "issue")?;
+    ok(start(), "start")?;
+    wait_drained(20 * SEC)?;
+    ok(stop(), "stop")?;
+    let s = wait_offline(10 * SEC)?;
+    ensure_eq!(s.current_floor, 4, "offline where it stopped");
+    ok(start(), "start again")?;
+    let s = snap()?;
+    ensure_eq!(
+        (s.state, s.current_floor, s.load_x10),
+        (State::Idle, 1, 0),
+        "restarted"
+    );
+    ok(issue(2, 3, 1), "issue")?;
+    let s = wait_drained(20 * SEC)?;
+    ensure_eq!(s.number_serviced, 2, "serviced");
+    Ok(())
+}
+
+fn run_tool(cmd: &str) -> Result<String, String> {
+    let (_, out) = sh(cmd);
+    Ok(out)
+}
+
+fn returned(line: &str) -> Option<i64> {
+    line.rsplit("returned ").next()?.trim().parse().ok()
+}
+
+fn course_sequence(_: bool) -> R {
+    insmod("floor_ms=100 load_ms=50")?;
+    let mut accepted = 0;
+    let mut check_producer = |n: usize| -> R {
+        let out = run_tool(&format!("producer {}", n))?;
+        let lines: Vec<&str> = out.lines().collect();
+        ensure_eq!(lines.len(), n, "producer {} lines: {}", n, out);
+        for l in lines {
+            ensure!(
+                l.starts_with("Issue (") && l.contains(") returned "),
+                "producer line {:?}",
+                l
+            );
+            match returned(l) {
+                Some(0) => accepted += 1,
+                Some(1) => {}
+                other => return Err(format!("producer: {:?} in {:?}", other, l)),
+            }
+        }
+        Ok(())
+    };
+    let consumer = |arg: &str, verb: &str| -> Result<i64, String> {
+        let out = run_tool(&format!("consumer {}", arg))?;
+        let line = out.lines().next().unwrap_or("").to_string();
+        ensure!(
+            line.starts_with(&format!("{} elevator returned ", verb)),
+            "consumer {}: {:?}",
+            arg,
+            out
+        );
+        returned(&line).ok_or(format!("consumer {}: {:?}", arg, out))
+    };
+    check_producer(1)?;
+    ensure_eq!(consumer("--start", "Start")?, 0, "start");
+    ensure_eq!(consumer("--stop", "Stop")?, 0, "stop");
+    let r = consumer("--start", "Start")?;
+    ensure!(r == 0 || r == 1, "second start returned {}", r);
+    check_producer(5)?;
+    let r = consumer("--stop", "Stop")?;
+    ensure!(r == 0 || r == 1, "second stop returned {}", r);
+    let r = consumer("--start", "Start")?;
+    ensure!(r == 0 || r == 1, "third start returned {}", r);
+    if r == 1 {
+        // Still deactivating: it goes offline, then starts.
+        wait_offline(30 * SEC)?;
+        ensure_eq!(consumer("--start", "Start")?, 0, "start after offline");
+    }
+    let s = wait_drained(60 * SEC)?;
+    ensure_eq!(
+        s.number_serviced,
+        accepted,
+        "every accepted request delivered"
+    );
+    let out = run_tool("consumer")?;
+    ensure!(
+        !out.is_empty(),
+        "consumer without arguments printed nothing"
+    );
+    Ok(())
+}
+
+fn every_policy_drains(_: bool) -> R {
+    for policy in ["rate", "look", "scan", "fifo", "nearest"] {
+        insmod(&format!("floor_ms=5 load_ms=5 policy={}", policy))?;
+        let mut n = 0;
+        for i in 0..60 {
+            let (s, d) = (i % 5 + 1, (i * 7 + 2) % 5 + 1);
+            if issue(s, d, i % 4).raw == 0 {
+                n += 1;
+            }
+        }
+        ok(start(), "start")?;
+        let s = wait_drained(60 * SEC)?;
+        ensure_eq!(s.number_serviced, n, "{} delivered", policy);
+        rmmod()?;
+    }
+    Ok(())
+}
+
+fn proc_read_never_waits_for_a_move(_: bool) -> R {
+    insmod("floor_ms=5000 load_ms=5000")?;
+    ok(issue(2, 5, 0), "issue")?;
+    ok(start(), "start")?;
+    wait_for("moving", 10 * SEC, |s| s.state == State::Up)?;
+    let mut worst = Duration::ZERO;
+    for i in 0..40 {
+        let t = Instant::now();
+        read_proc()?;
+        if i % 2 == 0 {
+            ok(issue(3, 1, 1), "issue during a move")?;
+        }
+        worst = worst.max(t.elapsed());
+        thread::sleep(Duration::from_millis(20));
+    }
+    // A read or request that waited for the 5 s move would take seconds.
+    ensure!(
+        worst < Duration::from_millis(2500),
+        "a read or issue took {:?} during a move",
+        worst
+    );
+    println!("  slowest read+issue during a 5 s move: {:?}", worst);
+    Ok(())
+}
+
+fn large_queue_read_whole_any_chunking(quick: bool) -> R {
+    let n: u64 = if quick { 3000 } else { 20000 };
+    insmod("")?;
+    for i in 0..n {
+        ok(issue(3, 1 + (i % 2) as i32 * 3, (i % 4) as i32), "issue")?;
+    }
+    let whole = read_proc()?;
+    let s = snap()?;
+    ensure_eq!(s.number_waiting, n, "waiting");
+    ensure_eq!(s.floors[2].riders.len() as u64, n, "floor 3 listed riders");
+    for chunk in [1usize, 7, 4096, 65536] {
+        let mut f = fs::File::open(PROC).map_err(|e| e.to_string())?;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; chunk];
+        loop {
+            let k = f.read(&mut buf).map_err(|e| e.to_string())?;
+            if k == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..k]);
+            if chunk == 1 && got.len() > 5000 {
+                // Byte-at-a-time is slow under emulation: check a prefix.
+                break;
+            }
+        }
+        ensure!(
+            whole.as_bytes().starts_with(&got),
+            "chunked read ({}) differs",
+            chunk
+        );
+        if chunk != 1 {
+            ensure_eq!(got.len(), whole.len(), "chunked read ({}) length", chunk);
+        }
+    }
+    let f = fs::File::open(PROC).map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 100];
+    let off = whole.len() as u64 / 2;
+    let k = f.read_at(&mut buf, off).map_err(|e| e.to_string())?;
+    ensure_eq!(
+        &buf[..k],
+        &whole.as_bytes()[off as usize..off as usize + k],
+        "pread in the middle"
+    );
+    let mut f = fs::File::open(PROC).map_err(|e| e.to_string())?;
+    f.seek(SeekFrom::Start(10)).map_err(|e| e.to_string())?;
+    let mut rest = String::new();
+    f.read_to_string(&mut rest).map_err(|e| e.to_string())?;
+    ensure_eq!(rest.as_str(), &whole[10..], "read after lseek");
+    Ok(())
+}
+
+fn idle_thread_never_wakes(quick: bool) -> R {
+    let secs = if quick { 3 } else { 10 };
+    insmod("floor_ms=10 load_ms=10")?;
+    let pid = kthread_pid("elevator").ok_or("no elevator kthread")?;
+    for phase in ["offline", "idle"] {
+        if phase == "idle" {
+            ok(issue(1, 2, 0), "issue")?;
+            ok(start(), "start")?;
+            wait_for("idle after delivering", 10 * SEC, |s| {
+                s.state == State::Idle && s.number_serviced == 1
+            })?;
+            thread::sleep(Duration::from_millis(100));
+        }
+        let (v0, n0) = ctxt_switches(pid)?;
+        thread::sleep(Duration::from_secs(secs));
+        let (v1, n1) = ctxt_switches(pid)?;
+        println!(
+            "  {} kthread over {} s: {} voluntary, {} involuntary switches",
+            phase,
+            secs,
+            v1 - v0,
+            n1 - n0
+        );
+        ensure_eq!(v1, v0, "voluntary_ctxt_switches grew while {}", phase);
+    }
+    Ok(())
+}
+
+fn rmmod_in_every_state(_: bool) -> R {
+    let long = "floor_ms=30000 load_ms=30000";
+    // Offline, and offline with riders waiting.
+    insmod("")?;
+    rmmod()?;
+    insmod("")?;
+    for _ in 0..1000 {
+        ok(issue(2, 1, 0), "issue")?;
+    }
+    rmmod()?;
+    // Idle.
+    insmod("")?;
+    ok(start(), "start")?;
+    rmmod()?;
+    // Loading (30 s stop).
+    insmod(long)?;
+    ok(issue(1, 3, 0), "issue")?;
+    ok(start(), "start")?;
+    wait_for("loading", 10 * SEC, |s| s.state == State::Loading)?;
+    let t = rmmod()?;
+    println!("  rmmod during a 30 s stop: {:?}", t);
+    ensure!(
+        t < Duration::from_secs(10),
+        "rmmod waited for the stop: {:?}",
+        t
+    );
+    // Moving with a rider aboard (30 s per floor).
+    insmod("floor_ms=30000 load_ms=10")?;
+    ok(issue(1, 3, 0), "issue")?;
+    ok(start(), "start")?;
+    wait_for("moving", 10 * SEC, |s| {
+        s.state == State::Up && s.number_aboard == 1
+    })?;
+    let t = rmmod()?;
+    println!("  rmmod during a 30 s move: {:?}", t);
+    ensure!(
+        t < Duration::from_secs(10),
+        "rmmod waited for the move: {:?}",
+        t
+    );
+    // Deactivating with riders aboard and waiting.
+    insmod("floor_ms=30000 load_ms=10")?;
+    ok(issue(1, 3, 0), "issue")?;
+    ok(issue(4, 3, 0), "issue")?;
+    ok(start(), "start")?;
+    wait_for("moving", 10 * SEC, |s| s.state == State::Up)?;
+    ok(stop(), "stop")?;
+    let t = rmmod()?;
+    ensure!(
+        t < Duration::from_secs(10),
+        "rmmod while deactivating took {:?}",
+        t
+    );
+    Ok(())
+}
+
+fn rmmod_with_open_proc_file(_: bool) -> R {
+    insmod("")?;
+    let mut f = fs::File::open(PROC).map_err(|e| e.to_string())?;
+    let mut first = [0u8; 10];
+    f.read_exact(&mut first).map_err(|e| e.to_string())?;
+    let w = fs::OpenOptions::new()
+        .write(true)
+        .open(PROC)
+        .map_err(|e| e.to_string())?;
+    rmmod()?;
+    let mut rest = Vec::new();
+    let r = f.read_to_end(&mut rest);
+    ensure!(
+        r.is_err() || rest.is_empty() || rest.len() < 400,
+        "read after rmmod: {:?}",
+        r
+    );
+    let wr = (&w).write_all_at(b"start", 0);
+    ensure!(wr.is_err(), "write after rmmod succeeded");
+    drop(f);
+    drop(w);
+    Ok(())
+}
+
+fn stress_conservation(quick: bool) -> R {
+    let per_thread: u64 = if quick { 300 } else { 1500 };
+    let producers = 4;
+    insmod("floor_ms=1 load_ms=1")?;
+    ok(start(), "start")?;
+    let accepted = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicU64::new(0));
+    let mut handles = Vec::new();
+    for p in 0..producers {
+        let accepted = accepted.clone();
+        let reads = reads.clone();
+        handles.push(thread::spawn(move || -> R {
+            let mut x: u32 = 0x9e37_79b9 ^ p;
+            let mut n = 0;
+            // Keep issuing until the quota is done and the reader has checked
+            // many snapshots taken while requests were arriving.
+            while n < per_thread || reads.load(Ordering::SeqCst) < 200 {
+                n += 1;
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let (s, d, t) = (
+                    (x % 7) as i32,
+                    ((x >> 8) % 7) as i32,
+                    ((x >> 16) % 5) as i32,
+                );
+                let r = issue(s, d, t);
+                let valid = (1..=5).contains(&s) && (1..=5).contains(&d) && s != d && t <= 3;
+                ensure_eq!(
+                    r.raw,
+                    if valid { 0 } else { 1 },
+                    "issue({}, {}, {})",
+                    s,
+                    d,
+                    t
+                );
+                if valid {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Ok(())
+        }));
+    }
+    let reader = {
+        let (accepted, done, count) = (accepted.clone(), done.clone(), reads.clone());
+        thread::spawn(move || -> Result<u64, String> {
+            let r = check_snapshots(&accepted, &done, &count, producers);
+            // Let the producers finish even if the checks failed.
+            count.store(u64::MAX, Ordering::SeqCst);
+            r
+        })
+    };
+    let toggler = {
+        let done = done.clone();
+        thread::spawn(move || {
+            let mut n = 0;
+            while !done.load(Ordering::SeqCst) {
+                let _ = stop();
+                thread::sleep(Duration::from_millis(3));
+                let _ = start();
+                thread::sleep(Duration::from_millis(7));
+                n += 1;
+            }
+            n
+        })
+    };
+    for h in handles {
+        h.join().map_err(|_| "producer panicked")??;
+    }
+    done.store(true, Ordering::SeqCst);
+    let reads = reader.join().map_err(|_| "reader panicked")??;
+    let toggles = toggler.join().map_err(|_| "toggler panicked")?;
+    // Make sure it runs, then drain.
+    if start().raw == 1 {
+        let s = snap()?;
+        if s.state == State::Offline {
+            return Err("start refused while offline".into());
+        }
+        // Deactivating: wait for offline and start again.
+        wait_offline(60 * SEC)?;
+        ok(start(), "start")?;
+    }
+    let s = wait_drained(300 * SEC)?;
+    let total = accepted.load(Ordering::SeqCst);
+    ensure_eq!(s.number_serviced, total, "serviced == accepted");
+    println!(
+        "  {} accepted, {} consistent reads, {} stop/start toggles",
+        total, reads, toggles
+    );
+    Ok(())
+}
+
+fn check_snapshots(
+    accepted: &AtomicU64,
+    done: &AtomicBool,
+    count: &AtomicU64,
+    producers: u32,
+) -> Result<u64, String> {
+    let mut reads = 0;
+    let mut last_serviced = 0;
+    while !done.load(Ordering::SeqCst) {
+        let a0 = accepted.load(Ordering::SeqCst);
+        let s = snap()?;
+        let a1 = accepted.load(Ordering::SeqCst);
+        let sum = s.number_waiting + u64::from(s.number_aboard) + s.number_serviced;
+        ensure!(
+            a0 <= sum && sum <= a1 + u64::from(producers),
+            "issued {}..{} but waiting+aboard+serviced = {}",
+            a0,
+            a1 + u64::from(producers),
+            sum
+        );
+        ensure!(s.number_serviced >= last_serviced, "serviced went down");
+        last_serviced = s.number_serviced;
+        reads += 1;
+        count.fetch_add(1, Ordering::SeqCst);
+    }
+    Ok(reads)
+}
+
+fn unload_races(quick: bool) -> R {
+    let cycles = if quick { 50 } else { 1000 };
+    for cycle in 0..cycles {
+        insmod("floor_ms=1 load_ms=1")?;
+        let done = Arc::new(AtomicBool::new(false));
+        let mut hs = Vec::new();
+        for k in 0..3 {
+            let done = done.clone();
+            hs.push(thread::spawn(move || {
+                let mut i = 0;
+                while !done.load(Ordering::Relaxed) {
+                    match (i + k) % 4 {
+                        0 => {
+                            let _ = issue(1 + i % 5, 1 + (i + 2) % 5, i % 4);
+                        }
+                        1 => {
+                            let _ = start();
+                        }
+                        2 => {
+                            let _ = fs::read_to_string(PROC);
+                        }
+                        _ => {
+                            if i % 8 == 3 {
+                                let _ = stop();
+                            } else {
+                                let _ = proc_write(b"issue 2 4 1");
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+            }));
+        }
+        thread::sleep(Duration::from_micros(500 + (cycle % 7) * 700));
+        rmmod()?;
+        done.store(true, Ordering::Relaxed);
+        for h in hs {
+            h.join().map_err(|_| "hammer thread panicked")?;
+        }
+        let r = issue(1, 2, 0);
+        ensure!(r.errno == Some(libc::ENOSYS), "issue after rmmod: {:?}", r);
+    }
+    println!(
+        "  {} insmod/rmmod cycles under syscalls and proc reads",
+        cycles
+    );
+    Ok(())
+}
+
+fn example5_counts_seconds(_: bool) -> R {
+    let (okay, out) = sh(&format!("insmod {}", EXAMPLE5));
+    ensure!(okay, "insmod example5: {}", out);
+    thread::sleep(Duration::from_millis(2500));
+    let a = fs::read_to_string("/proc/example5").map_err(|e| e.to_string())?;
+    thread::sleep(Duration::from_millis(1200));
+    let b = fs::read_to_string("/proc/example5").map_err(|e| e.to_string())?;
+    let n = |s: &str| -> u64 {
+        s.trim()
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    ensure!(
+        n(&a) >= 1 && n(&b) > n(&a),
+        "counter did not count: {:?} then {:?}",
+        a,
+        b
+    );
+    let t = Instant::now();
+    let (okay, out) = sh("rmmod example5");
+    ensure!(okay, "rmmod example5: {}", out);
+    println!(
+        "  example5 counter {} then {}; rmmod took {:?}",
+        n(&a),
+        n(&b),
+        t.elapsed()
+    );
+    ensure!(
+        !std::path::Path::new("/proc/example5").exists(),
+        "/proc/example5 left behind"
+    );
+    Ok(())
+}
