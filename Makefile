@@ -17,7 +17,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 FLAVOR := $(if $(DEBUG),debug,plain)
 RUST_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
 	RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library \
-	BINDGEN=$(HOME)/.cargo/bin/bindgen LLVM=-14
+	BINDGEN=$(HOME)/.cargo/bin/bindgen CLIPPY_DRIVER=/usr/bin/clippy-driver LLVM=-14
 KMAKE = $(MAKE) --no-print-directory -C $(1) $(RUST_ENV) $(if $(CLIPPY),CLIPPY=1)
 CARGO := cargo
 STATIC_TARGET := x86_64-unknown-linux-gnu
@@ -58,7 +58,7 @@ clippy:
 	@$(MAKE) --no-print-directory modules CLIPPY=1
 
 fmt-check:
-	@rustfmt --edition 2021 --check $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs
+	@/usr/bin/rustfmt --edition 2021 --check $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs
 	@cd $(ROOT)/userspace && $(CARGO) fmt --all --check
 
 check: fmt-check clippy

@@ -123,7 +123,7 @@ impl Shared {
                 self.kick(inner);
                 0
             }
-            Err(()) => 1,
+            Err(logic::AlreadyActive) => 1,
         }
     }
 
@@ -134,7 +134,7 @@ impl Shared {
                 self.kick(inner);
                 0
             }
-            Err(()) => 1,
+            Err(logic::NotRunning) => 1,
         }
     }
 

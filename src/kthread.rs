@@ -42,6 +42,11 @@ unsafe impl<T: Send + Sync + 'static> Send for KThread<T> {}
 // SAFETY: `&KThread` gives no access to anything.
 unsafe impl<T: Send + Sync + 'static> Sync for KThread<T> {}
 
+/// The thread function given to `kthread_create_on_node`.
+///
+/// # Safety
+///
+/// `data` must point to a `Context<T>` that stays valid until this returns.
 unsafe extern "C" fn trampoline<T: Send + Sync + 'static>(data: *mut c_void) -> c_int {
     // SAFETY: `data` is the `Context<T>` owned by the `KThread<T>` handle,
     // which frees it only after `kthread_stop` has waited for this function.

@@ -126,6 +126,11 @@ impl<T: ProcHandler> Ops<T> {
     };
 }
 
+/// `seq_file`'s show callback.
+///
+/// # Safety
+///
+/// `m` must be a `seq_file` opened by `open::<T>`, whose `private` is a live `T`.
 unsafe extern "C" fn show<T: ProcHandler>(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
     // SAFETY: `seq_read` calls this with the `seq_file` that `single_open_size`
     // set up, whose `private` is the `T` given to `proc_create_data`, alive
@@ -141,6 +146,12 @@ unsafe extern "C" fn show<T: ProcHandler>(m: *mut bindings::seq_file, _v: *mut c
     0
 }
 
+/// `proc_ops::proc_open`.
+///
+/// # Safety
+///
+/// Called by procfs with the inode and file of an entry created by
+/// [`ProcEntry::new`] for `T`, whose `i_private` is a live `T`.
 unsafe extern "C" fn open<T: ProcHandler>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
@@ -156,6 +167,12 @@ unsafe extern "C" fn open<T: ProcHandler>(
     unsafe { bindings::single_open_size(file, Some(show::<T>), data, hint) }
 }
 
+/// `proc_ops::proc_write`.
+///
+/// # Safety
+///
+/// Called by procfs with a file of an entry created by [`ProcEntry::new`]
+/// for `T`, and a user pointer `buf` of `count` bytes.
 unsafe extern "C" fn write<T: ProcHandler>(
     file: *mut bindings::file,
     buf: *const c_char,

@@ -67,17 +67,32 @@ mod imp {
         unsafe { p.as_ref() }
     }
 
+    /// The `STUB_*` handler installed for `T`.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the syscall, inside the kernel's SRCU read section.
     unsafe extern "C" fn start<T: Handlers>() -> c_int {
         // SAFETY: Installed by `Registration::<T>::new`; called by the syscall
         // inside its SRCU section.
         unsafe { current::<T>() }.map_or(-(kernel::bindings::ENOSYS as c_int), |h| h.start())
     }
 
+    /// The `STUB_*` handler installed for `T`.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the syscall, inside the kernel's SRCU read section.
     unsafe extern "C" fn issue<T: Handlers>(s: c_int, d: c_int, t: c_int) -> c_int {
         // SAFETY: As in `start`.
         unsafe { current::<T>() }.map_or(-(kernel::bindings::ENOSYS as c_int), |h| h.issue(s, d, t))
     }
 
+    /// The `STUB_*` handler installed for `T`.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the syscall, inside the kernel's SRCU read section.
     unsafe extern "C" fn stop<T: Handlers>() -> c_int {
         // SAFETY: As in `start`.
         unsafe { current::<T>() }.map_or(-(kernel::bindings::ENOSYS as c_int), |h| h.stop())

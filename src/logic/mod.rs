@@ -83,6 +83,14 @@ impl Timing {
     }
 }
 
+/// `start_elevator` refused: the elevator is active (or still deactivating).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyActive;
+
+/// `stop_elevator` refused: the elevator is offline or already deactivating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotRunning;
+
 /// Why a request was refused (`issue_request` returns 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalid {
@@ -310,9 +318,9 @@ impl<S: Slots> Building<S> {
 
     /// `start_elevator`: `Ok` when started, `Err` when already active (also
     /// while deactivating). A started elevator is `IDLE` on floor 1 with no load.
-    pub fn start(&mut self) -> Result<(), ()> {
+    pub fn start(&mut self) -> Result<(), AlreadyActive> {
         if self.active {
-            return Err(());
+            return Err(AlreadyActive);
         }
         debug_assert!(self.car.is_empty() && self.moving.is_none());
         self.active = true;
@@ -325,9 +333,9 @@ impl<S: Slots> Building<S> {
 
     /// `stop_elevator`: `Ok` when deactivation begins, `Err` when already
     /// deactivating or offline.
-    pub fn stop(&mut self) -> Result<(), ()> {
+    pub fn stop(&mut self) -> Result<(), NotRunning> {
         if !self.active || self.deactivating {
-            return Err(());
+            return Err(NotRunning);
         }
         self.deactivating = true;
         Ok(())

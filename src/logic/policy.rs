@@ -12,7 +12,7 @@
 //! [`PolicyKind::Scan`], [`PolicyKind::Look`] and [`PolicyKind::Nearest`].
 //! The project's own policy is [`PolicyKind::Rate`]; see its documentation.
 
-use super::{Building, Dir, Slots};
+use super::{Building, Dir, Slots, Timing, MAX_ABOARD, MAX_FLOORS};
 
 /// The available policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,22 +28,51 @@ pub enum PolicyKind {
     Look,
     /// Go to the nearest floor where somebody gets off or on.
     Nearest,
-    /// The project's policy: rate-greedy stops with ageing (the default).
+    /// The project's policy (the default): plan a few stops ahead, exactly
+    /// as head-of-line boarding will play them out, and take the first stop
+    /// of the plan worth most per unit of time; with ageing.
     ///
-    /// At every floor it scores each floor `f` where a stop would move
-    /// somebody by `gain(f) / time(f)`: `gain` counts the riders delivered
-    /// there plus half of those who would board, `time` is the travel time
-    /// plus one stop. It stops here when here scores best, else it moves
-    /// towards the best floor. With head-of-line boarding, that stops where
-    /// the car delivers most per second and never carries wrong-way riders
-    /// around a sweep for nothing.
+    /// **Planning.** The policy sees the car and the lines, so it can
+    /// simulate any sequence of stops exactly: who gets off, and who boards
+    /// (the head of each line, in order, while they fit, whatever their
+    /// direction). It tries every sequence of up to [`PLAN_STOPS`] stops at
+    /// floors where a stop moves somebody, and values each one by its
+    /// deliveries ([`DELIVER_GAIN`]) and boardings ([`BOARD_GAIN`]), each
+    /// discounted by when it happens (`tau / (tau + t)`, `tau` =
+    /// [`DISCOUNT_STOPS`] × (floor + stop) / 3), plus what the plan leaves
+    /// for later: [`HORIZON_GAIN`] plus, per rider still aboard,
+    /// [`SEAT_GAIN`] less [`SEAT_FLOOR_COST`] per floor they still have to
+    /// go, discounted by the plan's length. The car then stops here or
+    /// moves one floor towards the plan's first stop, and plans again at
+    /// the next floor. Early deliveries keep waits short when the building
+    /// is quiet; the end-of-plan term makes it prefer plans that deliver
+    /// often and leave riders near their floors when it is busy, so it does
+    /// not carry wrong-way riders around whole sweeps as LOOK does.
     ///
-    /// Ageing: when the head of a floor's line has been at the head for
-    /// longer than [`AGE_LIMIT_STOPS`] stop-and-move times, the policy
-    /// serves that floor first (oldest head first): it goes straight there
-    /// and stops whenever the head fits, and when the car is too full it
-    /// delivers the nearest riders first. So a floor's head is served
-    /// within a bounded time once the car can take them.
+    /// **Ageing and the starvation bound.** A rider who has been at the
+    /// head of its floor's line for `L` = [`AGE_LIMIT_STOPS`] × (floor +
+    /// stop) (60 s with the course's timing) is *aged*. The aged head that
+    /// has been at the head longest is then served before anything else:
+    /// the car follows the fastest sequence of at most [`RESCUE_STOPS`]
+    /// stops that ends with that head boarding (the stops before the last
+    /// ones make room by delivering riders, with the boarding each of them
+    /// forces). Heads younger than it never come first, so with `F` floors
+    /// a head waits behind at most `F - 1` older ones, and each rescue
+    /// takes at most `R` = (`RESCUE_STOPS` − 1) × ((`F` − 1) × floor +
+    /// stop) + (`F` − 1) × floor. The policy notices an aged head at its
+    /// next step, at most max(floor, stop) later. Hence, while the elevator
+    /// runs, every rider boards at most [`starvation_bound_ms`] = `L` +
+    /// max(floor, stop) + `F` × `R` after reaching the head of its line
+    /// (237 s on 5 floors, 320 s on 6 floors with the course's timing), and
+    /// a rider with `k` riders ahead of it boards within `(k + 1)` times
+    /// that. The bound needs a sequence of at most
+    /// `RESCUE_STOPS` stops that makes room: with head-of-line boarding at
+    /// every stop, an overloaded building whose arrivals keep every line
+    /// long and never go to the head's floor can keep any car full forever
+    /// whatever the policy; then the car makes the stop that leaves most
+    /// room for the head until a rescue sequence appears. The property
+    /// tests check the bound on adversarial workloads
+    /// (`userspace/elevator-logic/tests/props.rs`).
     Rate,
 }
 
@@ -92,6 +121,45 @@ pub enum Choice {
 /// "stop plus one floor" times at the head of its line (the rate policy's
 /// ageing threshold; with the course's timing, 20 × 3 s = 60 s).
 pub const AGE_LIMIT_STOPS: u64 = 20;
+
+/// Stops the rate policy plans ahead.
+pub const PLAN_STOPS: usize = 4;
+
+/// Most stops of a rescue of an aged head (the last one boards the head).
+pub const RESCUE_STOPS: usize = 4;
+
+/// Value of a delivery in a plan.
+pub const DELIVER_GAIN: u64 = 4;
+
+/// Value of a boarding in a plan.
+pub const BOARD_GAIN: u64 = 2;
+
+/// Value of what a plan leaves for later (the elevator goes on after it).
+pub const HORIZON_GAIN: u64 = 20;
+
+/// Value of a rider still aboard at the end of a plan...
+pub const SEAT_GAIN: u64 = 4;
+
+/// ...less this much per floor that rider still has to travel.
+pub const SEAT_FLOOR_COST: u64 = 2;
+
+/// Discount time constant, in "stop plus one floor" times divided by 3
+/// (10 s with the course's timing): an event `t` ahead is worth
+/// `tau / (tau + t)`.
+pub const DISCOUNT_STOPS: u64 = 10;
+
+/// The rate policy's starvation bound in ms (see [`PolicyKind::Rate`]): a
+/// rider boards at most this long after reaching the head of its floor's
+/// line while the elevator runs, provided the car can make room for it
+/// within [`RESCUE_STOPS`] stops.
+pub fn starvation_bound_ms(floors: u8, timing: Timing) -> u64 {
+    let floor = u64::from(timing.floor_ms);
+    let load = u64::from(timing.load_ms);
+    let span = u64::from(floors.saturating_sub(1)) * floor;
+    let limit = AGE_LIMIT_STOPS * (floor + load);
+    let rescue = (RESCUE_STOPS as u64 - 1) * (span + load) + span;
+    limit + floor.max(load) + u64::from(floors) * rescue
+}
 
 /// A policy and the little state it keeps between steps.
 #[derive(Debug, Clone, Copy)]
@@ -196,78 +264,32 @@ impl Policy {
 
     fn rate<S: Slots>(&mut self, b: &Building<S>, now: u64) -> Choice {
         let here = b.floor();
-        let t = b.timing();
-        let cost =
-            |f: u8| u64::from(here.abs_diff(f)) * u64::from(t.floor_ms) + u64::from(t.load_ms);
-        // Ageing: the floor whose head has waited longest, if over the limit.
-        let limit = AGE_LIMIT_STOPS * (u64::from(t.floor_ms) + u64::from(t.load_ms));
-        if !b.is_deactivating() {
-            let oldest = (1..=b.profile().floors)
-                .filter(|&f| !b.queue(f).is_empty())
-                .map(|f| (b.head_since(f), f))
-                .min();
-            if let Some((since, f)) = oldest {
-                if now.saturating_sub(since) > limit {
-                    if let Some(c) = self.rescue(b, f) {
-                        return c;
-                    }
-                }
-            }
-        }
-        // Score = gain / time, compared exactly as gain_a * time_b > gain_b * time_a,
-        // with gain in half riders (a delivery counts 2, a boarding 1).
-        let mut best: Option<(u64, u64, u8)> = None;
-        for f in 1..=b.profile().floors {
-            let gain = 2 * b.aboard_for(f) as u64 + b.would_board(f) as u64;
-            if gain == 0 {
-                continue;
-            }
-            let time = cost(f);
-            let better = match best {
-                None => true,
-                Some((g, c, bf)) => {
-                    let lhs = gain * c;
-                    let rhs = g * time;
-                    lhs > rhs || (lhs == rhs && here.abs_diff(f) < here.abs_diff(bf))
-                }
-            };
-            if better {
-                best = Some((gain, time, f));
-            }
-        }
-        match best {
-            Some((_, _, f)) if f == here => Choice::Stop,
-            Some((_, _, f)) => Choice::Go(f),
+        let planner = Planner::new(b);
+        let first = match aged_head(b, now) {
+            Some(f) => planner.rescue(f),
+            None => planner.best_first_stop(),
+        };
+        match first {
+            Some(f) if f == here => Choice::Stop,
+            Some(f) => Choice::Go(f),
             None => nearest_work(b, self.dir).map_or(Choice::Idle, Choice::Go),
         }
     }
+}
 
-    /// Serves the aged head of floor `f`: go there and stop if it would board;
-    /// otherwise make room by delivering at the nearest destination. `None`
-    /// when there is nothing sensible to do for it right now.
-    fn rescue<S: Slots>(&mut self, b: &Building<S>, f: u8) -> Option<Choice> {
-        let here = b.floor();
-        if b.would_board(f) > 0 || b.aboard_for(f) > 0 {
-            return Some(if f == here {
-                Choice::Stop
-            } else {
-                Choice::Go(f)
-            });
-        }
-        // The head does not fit even after unloading at `f`: deliver the
-        // nearest riders aboard first.
-        let d = b
-            .car()
-            .riders()
-            .iter()
-            .map(|r| r.dest)
-            .min_by_key(|&d| (here.abs_diff(d), d.abs_diff(f)))?;
-        Some(if d == here {
-            Choice::Stop
-        } else {
-            Choice::Go(d)
-        })
+/// The floor whose head has been at the head of its line longest, if that
+/// is longer than the ageing limit (and riders may board at all).
+fn aged_head<S: Slots>(b: &Building<S>, now: u64) -> Option<u8> {
+    if b.is_deactivating() {
+        return None;
     }
+    let t = b.timing();
+    let limit = AGE_LIMIT_STOPS * (u64::from(t.floor_ms) + u64::from(t.load_ms));
+    let (since, f) = (1..=b.profile().floors)
+        .filter(|&f| !b.queue(f).is_empty())
+        .map(|f| (b.head_since(f), f))
+        .min()?;
+    (now.saturating_sub(since) > limit).then_some(f)
 }
 
 fn flip(d: Dir) -> Dir {
@@ -290,4 +312,247 @@ fn nearest_work<S: Slots>(b: &Building<S>, dir: Dir) -> Option<u8> {
             };
             (here.abs_diff(f), !along)
         })
+}
+
+/// Riders of each line the planner looks at: enough for every stop of a plan
+/// to fill the car.
+const LINE: usize = MAX_ABOARD
+    * if PLAN_STOPS > RESCUE_STOPS {
+        PLAN_STOPS
+    } else {
+        RESCUE_STOPS
+    };
+
+/// A rider as the planner sees it: destination and weight.
+#[derive(Debug, Clone, Copy)]
+struct Seat {
+    dest: u8,
+    half_lbs: u32,
+}
+
+const NOBODY: Seat = Seat {
+    dest: 0,
+    half_lbs: 0,
+};
+
+/// The car and the lines as a plan leaves them.
+#[derive(Debug, Clone, Copy)]
+struct State {
+    floor: u8,
+    seats: [Seat; MAX_ABOARD],
+    len: usize,
+    half_lbs: u32,
+    /// Riders boarded so far from each line (they were at its head).
+    taken: [u8; MAX_FLOORS],
+    /// Time since the plan began, ms.
+    time: u64,
+    /// Discounted value so far, in 1/65536.
+    value: u64,
+    /// The plan's first stop (0 before it has one).
+    first: u8,
+    /// Stops so far.
+    stops: usize,
+}
+
+/// A snapshot of the building for planning: everything a stop's outcome
+/// depends on. About 1 KiB; planning recurses at most [`PLAN_STOPS`] deep.
+struct Planner {
+    floors: u8,
+    max_riders: usize,
+    max_half_lbs: u32,
+    floor_ms: u64,
+    load_ms: u64,
+    tau_ms: u64,
+    boarding: bool,
+    lines: [[Seat; LINE]; MAX_FLOORS],
+    line_len: [u8; MAX_FLOORS],
+    start: State,
+}
+
+impl Planner {
+    fn new<S: Slots>(b: &Building<S>) -> Planner {
+        let p = b.profile();
+        let t = b.timing();
+        let mut lines = [[NOBODY; LINE]; MAX_FLOORS];
+        let mut line_len = [0; MAX_FLOORS];
+        for (f, (line, len)) in (1..=p.floors).zip(lines.iter_mut().zip(line_len.iter_mut())) {
+            for (seat, r) in line.iter_mut().zip(b.queue(f).iter()) {
+                *seat = Seat {
+                    dest: r.dest,
+                    half_lbs: b.weight(r),
+                };
+                *len += 1;
+            }
+        }
+        let mut seats = [NOBODY; MAX_ABOARD];
+        for (seat, r) in seats.iter_mut().zip(b.car().riders()) {
+            *seat = Seat {
+                dest: r.dest,
+                half_lbs: b.weight(r),
+            };
+        }
+        let floor_ms = u64::from(t.floor_ms);
+        let load_ms = u64::from(t.load_ms);
+        Planner {
+            floors: p.floors,
+            max_riders: p.max_riders,
+            max_half_lbs: p.max_half_lbs,
+            floor_ms,
+            load_ms,
+            tau_ms: (DISCOUNT_STOPS * (floor_ms + load_ms) / 3).max(1),
+            boarding: !b.is_deactivating(),
+            lines,
+            line_len,
+            start: State {
+                floor: b.floor(),
+                seats,
+                len: b.car().len(),
+                half_lbs: b.car().half_lbs(),
+                taken: [0; MAX_FLOORS],
+                time: 0,
+                value: 0,
+                first: 0,
+                stops: 0,
+            },
+        }
+    }
+
+    /// Weight of an event `t` ms ahead, in 1/65536.
+    fn discount(&self, t: u64) -> u64 {
+        // `tau_ms >= 1`, so the division never fails; `checked_div` keeps a
+        // panic path out of the kernel build all the same.
+        (self.tau_ms << 16)
+            .checked_div(self.tau_ms.saturating_add(t))
+            .unwrap_or(0)
+    }
+
+    /// A stop at `f` after `s`, or `None` when nobody would get off or on.
+    fn stop(&self, s: &State, f: u8) -> Option<State> {
+        let mut n = *s;
+        n.time += self.floor_ms * u64::from(s.floor.abs_diff(f));
+        let disc = self.discount(n.time);
+        n.time += self.load_ms;
+        n.floor = f;
+        n.stops += 1;
+        let mut kept = 0;
+        for i in 0..s.len {
+            let seat = s.seats[i];
+            if seat.dest == f {
+                n.half_lbs -= seat.half_lbs;
+            } else {
+                n.seats[kept] = seat;
+                kept += 1;
+            }
+        }
+        let off = s.len - kept;
+        n.len = kept;
+        let mut on = 0;
+        if self.boarding {
+            let i = usize::from(f - 1);
+            while n.taken[i] < self.line_len[i] {
+                let w = self.lines[i][usize::from(n.taken[i])];
+                if n.len >= self.max_riders || n.half_lbs + w.half_lbs > self.max_half_lbs {
+                    break;
+                }
+                n.seats[n.len] = w;
+                n.len += 1;
+                n.half_lbs += w.half_lbs;
+                n.taken[i] += 1;
+                on += 1;
+            }
+        }
+        if off + on == 0 {
+            return None;
+        }
+        n.value += (off as u64 * DELIVER_GAIN + on as u64 * BOARD_GAIN) * disc;
+        if n.first == 0 {
+            n.first = f;
+        }
+        Some(n)
+    }
+
+    /// A finished plan's value: its own, plus what it leaves for later.
+    fn worth(&self, s: &State) -> u64 {
+        let mut later = HORIZON_GAIN;
+        for seat in &s.seats[..s.len] {
+            later +=
+                SEAT_GAIN.saturating_sub(SEAT_FLOOR_COST * u64::from(seat.dest.abs_diff(s.floor)));
+        }
+        s.value + later * self.discount(s.time)
+    }
+
+    /// The first stop of the plan worth most.
+    fn best_first_stop(&self) -> Option<u8> {
+        let mut best = None;
+        self.search(&self.start, &mut best);
+        best.map(|(_, f)| f)
+    }
+
+    fn search(&self, s: &State, best: &mut Option<(u64, u8)>) {
+        let mut leaf = true;
+        if s.stops < PLAN_STOPS {
+            for f in 1..=self.floors {
+                if let Some(n) = self.stop(s, f) {
+                    leaf = false;
+                    self.search(&n, best);
+                }
+            }
+        }
+        if leaf && s.first != 0 {
+            let v = self.worth(s);
+            let here = self.start.floor;
+            // Ties go to the nearer first stop, then the lower floor.
+            let better = match *best {
+                None => true,
+                Some((bv, bf)) => v > bv || (v == bv && here.abs_diff(s.first) < here.abs_diff(bf)),
+            };
+            if better {
+                *best = Some((v, s.first));
+            }
+        }
+    }
+
+    /// The first stop of the fastest sequence of at most [`RESCUE_STOPS`]
+    /// stops after which the head of `f`'s line has boarded; when there is
+    /// none, the stop that leaves the car most room for that head.
+    fn rescue(&self, f: u8) -> Option<u8> {
+        let mut best = None;
+        self.rescue_search(&self.start, f, &mut best);
+        if let Some((_, first)) = best {
+            return Some(first);
+        }
+        // No sequence is short enough: make room. Count first, then weight,
+        // of the riders who would still be aboard at `f`, then distance.
+        let here = self.start.floor;
+        (1..=self.floors)
+            .filter_map(|g| self.stop(&self.start, g))
+            .min_by_key(|n| {
+                let (len, half_lbs) = n.seats[..n.len]
+                    .iter()
+                    .filter(|seat| seat.dest != f)
+                    .fold((0, 0), |(l, w), seat| (l + 1, w + seat.half_lbs));
+                (len, half_lbs, here.abs_diff(n.floor))
+            })
+            .map(|n| n.floor)
+    }
+
+    fn rescue_search(&self, s: &State, f: u8, best: &mut Option<(u64, u8)>) {
+        if s.stops >= RESCUE_STOPS {
+            return;
+        }
+        let i = usize::from(f - 1);
+        for g in 1..=self.floors {
+            let Some(n) = self.stop(s, g) else {
+                continue;
+            };
+            if best.is_some_and(|(t, _)| n.time >= t) {
+                continue;
+            }
+            if g == f && n.taken[i] > 0 {
+                *best = Some((n.time, n.first));
+            } else {
+                self.rescue_search(&n, f, best);
+            }
+        }
+    }
 }

@@ -104,7 +104,7 @@ impl Profile {
 
 /// Writes a weight in half pounds as `30` or `4.5`.
 pub fn write_half_lbs<W: core::fmt::Write>(w: &mut W, half_lbs: u32) -> core::fmt::Result {
-    if half_lbs % 2 == 0 {
+    if half_lbs & 1 == 0 {
         write!(w, "{}", half_lbs / 2)
     } else {
         write!(w, "{}.5", half_lbs / 2)

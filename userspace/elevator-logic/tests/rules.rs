@@ -58,13 +58,13 @@ fn after_load_offline_floor_1_empty() {
 #[test]
 fn start_stop_return_codes() {
     let mut b = building(&profile::PETS);
-    assert_eq!(b.stop(), Err(()), "stop while offline");
+    assert_eq!(b.stop(), Err(NotRunning), "stop while offline");
     assert_eq!(b.start(), Ok(()));
     assert_eq!(b.state(), State::Idle);
-    assert_eq!(b.start(), Err(()), "start while active");
+    assert_eq!(b.start(), Err(AlreadyActive), "start while active");
     assert_eq!(b.stop(), Ok(()));
-    assert_eq!(b.stop(), Err(()), "stop while deactivating");
-    assert_eq!(b.start(), Err(()), "start while deactivating");
+    assert_eq!(b.stop(), Err(NotRunning), "stop while deactivating");
+    assert_eq!(b.start(), Err(AlreadyActive), "start while deactivating");
     run_until_wait(&mut b, 0, 10);
     assert_eq!(b.state(), State::Offline);
     assert_eq!(b.start(), Ok(()), "restart after offline");

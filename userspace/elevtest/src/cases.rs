@@ -784,7 +784,7 @@ fn rmmod_with_open_proc_file(_: bool) -> R {
         "read after rmmod: {:?}",
         r
     );
-    let wr = (&w).write_all_at(b"start", 0);
+    let wr = w.write_all_at(b"start", 0);
     ensure!(wr.is_err(), "write after rmmod succeeded");
     drop(f);
     drop(w);

@@ -10,8 +10,10 @@
 //! Output: one `PASS name` / `FAIL name: reason` line per case, then
 //! `elevtest: N passed, M failed`. Exit status 1 if any case failed.
 //!
-//! Usage: `elevtest [--list] [--quick] [NAME_SUBSTRING...]`
+//! Usage: `elevtest [--list] [--quick] [NAME_SUBSTRING...]`, or
+//! `elevtest --bench [--quick]` for the benchmarks (see `bench.rs`).
 
+mod bench;
 mod cases;
 mod util;
 
@@ -20,10 +22,19 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("usage: elevtest [--list] [--quick] [NAME_SUBSTRING...]");
+        println!("usage: elevtest [--list] [--quick] [NAME_SUBSTRING...] | --bench [--quick]");
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
+    if args.iter().any(|a| a == "--bench") {
+        match bench::run(if quick { 3 } else { 10 }) {
+            Ok(()) => return,
+            Err(e) => {
+                eprintln!("elevtest --bench: {}", e);
+                std::process::exit(1);
+            }
+        }
+    }
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let selected: Vec<&cases::Case> = cases::ALL
         .iter()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: the module's numbers measured in the VM on the plain kernel,
+# then the simulator's policy table; written to docs/bench.md.
+#
+#   tests/bench.sh BZIMAGE MODULE_DIR TOOLS_DIR
+set -euo pipefail
+kernel=${1:?bzImage}; mods=${2:?module dir}; tools=${3:?tools dir}
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+echo 'elevtest --bench' > "$work/payload"
+"$here/tests/vm/run.sh" --kernel "$kernel" --add "$tools/elevtest:bin/elevtest" \
+    --add "$mods/elevator.ko:lib/modules/elevator.ko" --payload "$work/payload" \
+    --timeout 1200 --log "$work/console.log" > /dev/null 2>&1 || {
+    tail -30 "$work/console.log"; echo "bench: the VM run failed" >&2; exit 1; }
+out=$here/docs/bench.md
+{
+    echo "# Benchmarks"
+    echo
+    echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d): the plain kernel in qemu"
+    echo "(TCG, 2 vCPUs) on the project's machine; times are emulated-guest times, so"
+    echo "compare ratios rather than absolute numbers."
+    echo
+    echo "## Module"
+    echo
+    grep "^|" "$work/console.log" | tr -d '\r'
+    echo
+    echo "## Scheduling policies (simulator, the module's own logic in virtual time)"
+    echo
+    (cd "$here/userspace" && cargo run --release -q -p elevsim -- --table "$work/sim.md" >/dev/null && cat "$work/sim.md")
+} > "$out"
+cat "$out"
