@@ -51,8 +51,13 @@ modules: $(if $(KDIR),,deps)
 	$(ROOT)/scripts/check-kdir.sh "$$kdir"; \
 	mkdir -p "$$out"; rm -rf "$$out/src"; cp -r $(ROOT)/src $(ROOT)/Kbuild "$$out/"; \
 	$(call KMAKE,$$kdir) M="$$out" modules; \
-	if [ "$(FLAVOR)" = plain ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
-	echo "modules: $$out/elevator.ko $$out/example5.ko"
+	if [ -z "$(KDIR)$(DEBUG)" ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
+	if [ -n "$(KDIR)" ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
+	echo "modules: $$out/elevator.ko $$out/example5.ko"; \
+	if [ -z "$(KDIR)" ]; then \
+	    p="$$out-proconly"; mkdir -p "$$p"; rm -rf "$$p/src"; cp -r $(ROOT)/src $(ROOT)/Kbuild "$$p/"; \
+	    $(call KMAKE,$$kdir) M="$$p" ELEVATOR_PROC_ONLY=1 modules >/dev/null; \
+	    echo "modules: $$p/elevator.ko (/proc-only variant, for the tests)"; fi
 
 clippy:
 	@$(MAKE) --no-print-directory modules CLIPPY=1

@@ -19,6 +19,7 @@ start=$(date +%s)
 "$here/vm/run.sh" --kernel "$kernel" "${adds[@]}" \
     --add "$mods/elevator.ko:lib/modules/elevator.ko" \
     --add "$mods/example5.ko:lib/modules/example5.ko" \
+    --add "$mods-proconly/elevator.ko:lib/modules/elevator-proconly.ko" \
     --payload "$work/payload" --timeout "${VM_TIMEOUT:-3000}" --log "$work/console.log" \
     > "$work/out" 2>&1
 status=$?

@@ -62,6 +62,39 @@ pub fn insmod(args: &str) -> R {
     Ok(())
 }
 
+/// `insmod` by `finit_module(2)` directly (no fork/exec: the unload-race
+/// cycles run a thousand of these).
+pub fn insmod_fast(args: &str) -> R {
+    let f = fs::File::open(MODULE).map_err(|e| format!("open {}: {}", MODULE, e))?;
+    let params = std::ffi::CString::new(args).map_err(|e| e.to_string())?;
+    // SAFETY: finit_module reads the open module file and the NUL-terminated
+    // parameter string, both valid for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_finit_module,
+            std::os::fd::AsRawFd::as_raw_fd(&f),
+            params.as_ptr(),
+            0,
+        )
+    };
+    ensure!(r == 0, "finit_module: {}", std::io::Error::last_os_error());
+    Ok(())
+}
+
+/// `rmmod` by `delete_module(2)` directly.
+pub fn rmmod_fast() -> R {
+    // SAFETY: delete_module reads the NUL-terminated module name.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_delete_module,
+            c"elevator".as_ptr(),
+            libc::O_NONBLOCK,
+        )
+    };
+    ensure!(r == 0, "delete_module: {}", std::io::Error::last_os_error());
+    Ok(())
+}
+
 /// `rmmod elevator`, returning how long it took.
 pub fn rmmod() -> Result<Duration, String> {
     let t = Instant::now();
