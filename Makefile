@@ -20,8 +20,11 @@ RUST_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
 	BINDGEN=$(HOME)/.cargo/bin/bindgen CLIPPY_DRIVER=/usr/bin/clippy-driver LLVM=-14
 KMAKE = $(MAKE) --no-print-directory -C $(1) $(RUST_ENV) $(if $(CLIPPY),CLIPPY=1)
 CARGO := cargo
+# Cargo's build folder is shared by every clone on the machine (like the
+# kernel cache), so a new clone does not rebuild the crates.io dependencies.
+export CARGO_TARGET_DIR ?= $(or $(ELEVATOR_CACHE),$(HOME)/.cache/elevator)/cargo-target
 STATIC_TARGET := x86_64-unknown-linux-gnu
-TOOLS_DIR := $(ROOT)/userspace/target/$(STATIC_TARGET)/release
+TOOLS_DIR := $(CARGO_TARGET_DIR)/$(STATIC_TARGET)/release
 TOOLS := producer consumer elevctl elevtest
 MODULE_SRCS := $(wildcard $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs) $(ROOT)/Kbuild
 
@@ -112,4 +115,4 @@ bench:
 
 clean:
 	rm -rf $(ROOT)/build $(ROOT)/elevator.ko $(ROOT)/example5.ko
-	cd $(ROOT)/userspace && $(CARGO) clean
+	rm -rf $(ROOT)/userspace/target

@@ -5,7 +5,7 @@
 # under tmux. Run from the top of the repository after `make modules userspace`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-tools=$here/userspace/target/x86_64-unknown-linux-gnu/release
+tools=${CARGO_TARGET_DIR:-$HOME/.cache/elevator/cargo-target}/x86_64-unknown-linux-gnu/release
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$here/tests/vm/run.sh" --kernel "$("$here/scripts/kernel.sh" plain path)" \
     --add "$here/build/plain/elevator.ko:lib/modules/elevator.ko" \

@@ -35,7 +35,7 @@ echo "== module against a kernel without the syscall patch is covered by make KD
 echo "== VM suite (debug kernel: lockdep, KASAN, kmemleak)"
 if make -s modules userspace DEBUG=1 >/tmp/elevator-build.log 2>&1; then
     tests/vm-tests.sh "$(scripts/kernel.sh debug path)" build/debug \
-        userspace/target/x86_64-unknown-linux-gnu/release | tee "$out"
+        "${CARGO_TARGET_DIR:-userspace/target}/x86_64-unknown-linux-gnu/release" | tee "$out"
     add_counts "$out"
 else
     cat /tmp/elevator-build.log | tail -30; count vm_build 1

@@ -14,6 +14,8 @@
 //! its virtual clock). The step function returns how long the caller must
 //! sleep before the next step; the caller sleeps without holding any lock.
 
+#![forbid(unsafe_code)]
+
 pub mod command;
 pub mod policy;
 pub mod profile;
