@@ -101,6 +101,8 @@ struct Shared {
     nap: CondVar,
     /// Time of load; the logic's clock counts milliseconds from it.
     epoch: Ktime,
+    /// The building's profile (fixed at load), for lock-free validation.
+    profile: &'static Profile,
 }
 
 impl Shared {
@@ -109,9 +111,11 @@ impl Shared {
         u64::try_from(ms).unwrap_or(0)
     }
 
-    /// Wakes the kthread if it is blocked for lack of work.
-    fn kick(&self, inner: &Inner) {
+    /// Wakes the kthread if it is blocked for lack of work (once: later
+    /// callers see it no longer waiting).
+    fn kick(&self, inner: &mut Inner) {
         if inner.thread_waiting {
+            inner.thread_waiting = false;
             self.work.notify_one();
         }
     }
@@ -140,13 +144,20 @@ impl Shared {
 
     /// Queues a rider: 0, 1 for an invalid request, or `-ENOMEM`.
     fn do_issue(&self, start: i32, dest: i32, kind: i32) -> i32 {
+        // Invalid requests never take the lock.
+        if logic::validate(self.profile, start, dest, kind).is_err() {
+            return 1;
+        }
         loop {
+            let now = self.now_ms();
             let (floor, capacity) = {
                 let inner = &mut *self.inner.lock();
-                let now = self.now_ms();
                 match inner.building.issue(start, dest, kind, now) {
                     Ok(()) => {
-                        self.kick(inner);
+                        // An offline elevator has nothing to do with it yet.
+                        if inner.building.is_active() {
+                            self.kick(inner);
+                        }
                         return 0;
                     }
                     Err(IssueError::Invalid(_)) => return 1,
@@ -292,6 +303,7 @@ impl kernel::Module for ElevatorModule {
                 work <- new_condvar!(),
                 nap <- new_condvar!(),
                 epoch: Ktime::ktime_get(),
+                profile,
             }),
             GFP_KERNEL,
         )?;

@@ -118,6 +118,31 @@ impl Invalid {
     }
 }
 
+/// Checks a request against a profile: floors in range, different, type
+/// 0..=3. Needs no building, so callers can reject bad requests lock-free.
+pub fn validate(
+    profile: &Profile,
+    start: i32,
+    dest: i32,
+    kind: i32,
+) -> Result<(u8, u8, u8), Invalid> {
+    let floors = i32::from(profile.floors);
+    if !(1..=floors).contains(&start) {
+        return Err(Invalid::StartFloor);
+    }
+    if !(1..=floors).contains(&dest) {
+        return Err(Invalid::DestFloor);
+    }
+    if start == dest {
+        return Err(Invalid::SameFloor);
+    }
+    if !(0..=3).contains(&kind) {
+        return Err(Invalid::Type);
+    }
+    // The ranges were checked above, so these conversions are exact.
+    Ok((start as u8, dest as u8, kind as u8))
+}
+
 /// Result of [`Building::issue`] other than success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssueError {
@@ -345,21 +370,7 @@ impl<S: Slots> Building<S> {
 
     /// Checks a request against the profile.
     pub fn validate(&self, start: i32, dest: i32, kind: i32) -> Result<(u8, u8, u8), Invalid> {
-        let floors = i32::from(self.profile.floors);
-        if !(1..=floors).contains(&start) {
-            return Err(Invalid::StartFloor);
-        }
-        if !(1..=floors).contains(&dest) {
-            return Err(Invalid::DestFloor);
-        }
-        if start == dest {
-            return Err(Invalid::SameFloor);
-        }
-        if !(0..=3).contains(&kind) {
-            return Err(Invalid::Type);
-        }
-        // The ranges were checked above, so these conversions are exact.
-        Ok((start as u8, dest as u8, kind as u8))
+        validate(self.profile, start, dest, kind)
     }
 
     /// `issue_request`: queues a rider on their start floor, in every state.
