@@ -28,10 +28,12 @@ make -s clippy DEBUG=1 >/tmp/elevator-clippy.log 2>&1
 grep -E "^(warning|error)" -A5 /tmp/elevator-clippy.log | head -30
 (cd userspace && cargo clippy --workspace --all-targets -q -- -D warnings) >/tmp/elevator-clippy-us.log 2>&1; count clippy_userspace $?
 head -30 /tmp/elevator-clippy-us.log
+echo "== build input checks"
+tests/build-checks.sh | tee "${TMPDIR:-/tmp}/elevator-build-checks.log"
+add_counts "${TMPDIR:-/tmp}/elevator-build-checks.log"
 echo "== host tests"
 out=$(mktemp)
 tests/host-tests.sh | tee "$out"; add_counts "$out"
-echo "== module against a kernel without the syscall patch is covered by make KDIR=..."
 echo "== VM suite (debug kernel: lockdep, KASAN, kmemleak)"
 if make -s modules userspace DEBUG=1 >/tmp/elevator-build.log 2>&1; then
     tests/vm-tests.sh "$(scripts/kernel.sh debug path)" build/debug \

@@ -57,6 +57,7 @@ cases!(
     unload_races,
     example5_counts_seconds,
     proc_only_variant_works,
+    elevctl_status_record_plot,
 );
 
 const SEC: Duration = Duration::from_secs(1);
@@ -1041,5 +1042,44 @@ fn proc_only_variant_works(_: bool) -> R {
         log.trim()
     );
     rmmod()?;
+    Ok(())
+}
+
+fn elevctl_status_record_plot(_: bool) -> R {
+    insmod("floor_ms=100 load_ms=50")?;
+    let (okay, out) = sh("elevctl start && elevctl produce 12 --seed 3 --floors 1-5 --quiet");
+    ensure!(okay, "elevctl start/produce: {}", out);
+    let (okay, out) = sh("elevctl record --out /tmp/t.csv --interval 50 --duration 3");
+    ensure!(okay, "elevctl record: {}", out);
+    let csv = fs::read_to_string("/tmp/t.csv").map_err(|e| e.to_string())?;
+    let rows: Vec<&str> = csv.lines().collect();
+    ensure!(rows.len() > 20, "only {} CSV rows", rows.len());
+    ensure!(
+        rows[0].starts_with("time_ms,state,floor"),
+        "CSV header {:?}",
+        rows[0]
+    );
+    ensure!(
+        rows.iter()
+            .any(|r| r.contains(",UP,") || r.contains(",DOWN,")),
+        "the recording never shows the car moving"
+    );
+    let (okay, out) = sh("elevctl plot --in /tmp/t.csv --out /tmp/t.svg");
+    ensure!(okay, "elevctl plot: {}", out);
+    let svg = fs::read_to_string("/tmp/t.svg").map_err(|e| e.to_string())?;
+    ensure!(svg.contains("<svg") && svg.contains("</svg>"), "not an SVG");
+    wait_drained(30 * SEC)?;
+    let (okay, out) = sh("elevctl status --json");
+    ensure!(
+        okay && out.contains("\"number_serviced\": 12"),
+        "status --json: {}",
+        out
+    );
+    let (okay, out) = sh("elevctl issue 1 9 0");
+    ensure!(
+        !okay && out.contains("invalid request"),
+        "bad issue: {}",
+        out
+    );
     Ok(())
 }
