@@ -58,6 +58,7 @@ cases!(
     example5_counts_seconds,
     proc_only_variant_works,
     elevctl_status_record_plot,
+    elevctl_watch_in_a_pty,
 );
 
 const SEC: Duration = Duration::from_secs(1);
@@ -1081,5 +1082,130 @@ fn elevctl_status_record_plot(_: bool) -> R {
         "bad issue: {}",
         out
     );
+    Ok(())
+}
+
+/// Strips ANSI escape sequences, keeping the text.
+fn strip_ansi(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b);
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() || d == '~' {
+                        break;
+                    }
+                }
+            } else {
+                chars.next();
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn elevctl_watch_in_a_pty(_: bool) -> R {
+    insmod("profile=dorm floor_ms=300 load_ms=100")?;
+    ok(issue(2, 6, 3), "issue")?;
+    ok(issue(2, 5, 0), "issue")?;
+    ok(issue(4, 1, 1), "issue")?;
+    let (mut master, mut slave) = (0, 0);
+    let ws = libc::winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes the two descriptors; the name and termios are NULL.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &ws,
+        )
+    };
+    ensure!(r == 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened by openpty and are owned here.
+    let (master, slave) = unsafe {
+        use std::os::fd::FromRawFd;
+        (
+            fs::File::from_raw_fd(master),
+            std::os::fd::OwnedFd::from_raw_fd(slave),
+        )
+    };
+    let so = slave.try_clone().map_err(|e| e.to_string())?;
+    let se = slave.try_clone().map_err(|e| e.to_string())?;
+    let mut child = std::process::Command::new("elevctl")
+        .args(["watch", "--interval", "100"])
+        .env("TERM", "xterm")
+        .env("COLUMNS", "100")
+        .env("LINES", "30")
+        .stdin(std::process::Stdio::from(slave))
+        .stdout(std::process::Stdio::from(so))
+        .stderr(std::process::Stdio::from(se))
+        .spawn()
+        .map_err(|e| format!("spawn elevctl watch: {}", e))?;
+    // Read the screen for a while; the reader thread ends when the pty closes.
+    let mut reader = master.try_clone().map_err(|e| e.to_string())?;
+    let screen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = screen.clone();
+    let th = thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    thread::sleep(Duration::from_millis(1500));
+    ok(start(), "start")?;
+    wait_drained(30 * SEC)?;
+    thread::sleep(Duration::from_millis(800));
+    use std::io::Write;
+    (&master).write_all(b"q").map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+            break st;
+        }
+        if t.elapsed() > 10 * SEC {
+            let _ = child.kill();
+            return Err("elevctl watch did not quit on q".into());
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    drop(master);
+    let text = strip_ansi(&screen.lock().unwrap());
+    drop(th);
+    ensure!(
+        status.success(),
+        "elevctl watch exited {:?}: {}",
+        status,
+        text.chars().take(300).collect::<String>()
+    );
+    for want in [
+        "passengers",
+        "serviced",
+        "waiting",
+        "IDLE",
+        "OFFLINE",
+        "/ 750 lbs",
+    ] {
+        ensure!(
+            text.contains(want),
+            "the watch screen never showed {:?}",
+            want
+        );
+    }
+    ensure!(text.contains('6') && text.contains('1'), "floors missing");
     Ok(())
 }
