@@ -37,58 +37,42 @@ pub struct Profile {
     pub types: [RiderType; 4],
 }
 
-const fn rt(letter: char, name: &'static str, weight_x10: u32) -> RiderType {
-    RiderType {
-        letter,
-        name,
-        weight_x10,
+/// Converts the module's own profile (`src/logic/profile.rs`, half pounds) so
+/// that the tools and the module share one definition of each building.
+const fn from_module(p: &elevator_logic::Profile) -> Profile {
+    let mut types = [RiderType {
+        letter: ' ',
+        name: "",
+        weight_x10: 0,
+    }; 4];
+    let mut i = 0;
+    while i < 4 {
+        let t = &p.types[i];
+        types[i] = RiderType {
+            letter: t.letter as char,
+            name: t.name,
+            weight_x10: t.half_lbs * 5,
+        };
+        i += 1;
+    }
+    Profile {
+        name: p.name,
+        floors: p.floors as u32,
+        max_riders: p.max_riders as u32,
+        max_load_x10: p.max_half_lbs * 5,
+        noun: p.noun,
+        types,
     }
 }
 
 /// The default profile: pets, floors 1-5, 5 riders and 50 lbs.
-pub const PETS: Profile = Profile {
-    name: "pets",
-    floors: 5,
-    max_riders: 5,
-    max_load_x10: 500,
-    noun: "pets",
-    types: [
-        rt('C', "Chihuahua", 30),
-        rt('P', "Pug", 140),
-        rt('H', "Pughuahua", 100),
-        rt('D', "Dachshund", 160),
-    ],
-};
+pub const PETS: Profile = from_module(&elevator_logic::profile::PETS);
 
 /// The dorm: floors 1-6, 5 riders and 750 lbs.
-pub const DORM: Profile = Profile {
-    name: "dorm",
-    floors: 6,
-    max_riders: 5,
-    max_load_x10: 7500,
-    noun: "passengers",
-    types: [
-        rt('F', "freshman", 1000),
-        rt('O', "sophomore", 1500),
-        rt('J', "junior", 2000),
-        rt('S', "senior", 2500),
-    ],
-};
+pub const DORM: Profile = from_module(&elevator_logic::profile::DORM);
 
 /// The office: floors 1-5, 5 riders and 7 lbs (with half pounds).
-pub const OFFICE: Profile = Profile {
-    name: "office",
-    floors: 5,
-    max_riders: 5,
-    max_load_x10: 70,
-    noun: "passengers",
-    types: [
-        rt('P', "part-timer", 10),
-        rt('L', "lawyer", 15),
-        rt('B', "boss", 20),
-        rt('V', "visitor", 5),
-    ],
-};
+pub const OFFICE: Profile = from_module(&elevator_logic::profile::OFFICE);
 
 /// Every profile, the default first.
 pub const ALL: [&Profile; 3] = [&PETS, &DORM, &OFFICE];
