@@ -28,7 +28,7 @@ TOOLS_DIR := $(CARGO_TARGET_DIR)/$(STATIC_TARGET)/release
 TOOLS := producer consumer elevctl elevtest
 MODULE_SRCS := $(wildcard $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs) $(ROOT)/Kbuild
 
-.PHONY: all modules deps kernel kernel-path userspace run shell test host-test \
+.PHONY: all modules deps kernel kernel-path userspace run shell test test-quick host-test \
 	vm-test bench bench-sim check fmt-check clippy clean
 
 all: modules
@@ -105,6 +105,11 @@ vm-test:
 
 test: deps
 	@$(ROOT)/tests/all.sh
+
+# The same with the VM suite's smaller variants (50 unload cycles instead of
+# 1,000, smaller stress and queues): for quick iterations, not a replacement.
+test-quick: deps
+	@ELEVTEST_ARGS="--quick $(ELEVTEST_ARGS)" $(ROOT)/tests/all.sh
 
 bench-sim:
 	@cd $(ROOT)/userspace && $(CARGO) run --release -q -p elevsim -- --table $(ROOT)/docs/bench-sim.md
