@@ -322,7 +322,7 @@ impl kernel::Module for ElevatorModule {
             0o644,
             shared.clone(),
         )?);
-        module.stubs = Some(stubs::register(shared)?);
+        module.stubs = Some(stubs::Registration::new(shared)?);
         pr_info!(
             "loaded: profile={} floor_ms={} load_ms={} policy={} syscalls={}\n",
             profile.name,

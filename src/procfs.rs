@@ -205,7 +205,8 @@ unsafe extern "C" fn write<T: ProcHandler>(
 /// pointer to `*data` as its data, and has not been removed.
 pub struct ProcEntry<T: ProcHandler> {
     entry: NonNull<bindings::proc_dir_entry>,
-    data: Arc<T>,
+    /// Keeps the data alive while the entry exists.
+    _data: Arc<T>,
 }
 
 // SAFETY: The handle only calls `proc_remove`, which any thread may call, and
@@ -231,12 +232,7 @@ impl<T: ProcHandler> ProcEntry<T> {
             )
         };
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
-        Ok(ProcEntry { entry, data })
-    }
-
-    /// The data the file is served from.
-    pub fn data(&self) -> &Arc<T> {
-        &self.data
+        Ok(ProcEntry { entry, _data: data })
     }
 }
 

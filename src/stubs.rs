@@ -14,9 +14,6 @@
 //! `cfg(elevator_syscalls)` and [`Registration`] does nothing: the elevator is
 //! then driven through `/proc/elevator` only.
 
-use kernel::error::Result;
-use kernel::sync::Arc;
-
 /// What the three syscalls do. Return values are the syscalls' results.
 pub trait Handlers: Send + Sync + 'static {
     /// `start_elevator()`.
@@ -100,7 +97,8 @@ mod imp {
 
     /// The handlers installed in the `STUB_*` pointers; cleared on drop.
     pub struct Registration<T: Handlers> {
-        handler: Arc<T>,
+        /// Keeps the handler alive while `CURRENT` points to it.
+        _handler: Arc<T>,
     }
 
     impl<T: Handlers> Registration<T> {
@@ -123,7 +121,7 @@ mod imp {
                 core::ptr::write_volatile(&raw mut STUB_issue_request, Some(issue::<T>));
                 core::ptr::write_volatile(&raw mut STUB_stop_elevator, Some(stop::<T>));
             }
-            Ok(Registration { handler })
+            Ok(Registration { _handler: handler })
         }
     }
 
@@ -140,7 +138,6 @@ mod imp {
             // it waits for every syscall that may have read the old pointers.
             unsafe { elevator_stubs_synchronize() };
             CURRENT.store(core::ptr::null_mut(), Ordering::Release);
-            let _ = &self.handler;
         }
     }
 }
@@ -166,8 +163,3 @@ mod imp {
 
 /// The syscall handlers' registration: installed by `new`, removed on drop.
 pub type Registration<T> = imp::Registration<T>;
-
-/// Registers `handler` for the three syscalls.
-pub fn register<T: Handlers>(handler: Arc<T>) -> Result<Registration<T>> {
-    Registration::new(handler)
-}

@@ -402,11 +402,6 @@ impl<S: Slots> Building<S> {
         Ok(())
     }
 
-    /// Capacity of `floor`'s queue.
-    pub fn capacity(&self, floor: u8) -> usize {
-        self.queue(floor).capacity()
-    }
-
     /// Gives `floor`'s queue bigger storage; returns the storage to free
     /// (the old one, or `bigger` itself if it is not bigger).
     pub fn grow(&mut self, floor: u8, bigger: S) -> S {
@@ -414,13 +409,6 @@ impl<S: Slots> Building<S> {
             return bigger;
         }
         self.queues[usize::from(floor - 1)].grow(bigger)
-    }
-
-    /// Takes every queue's storage out (for freeing after the lock is dropped)
-    /// and forgets the waiting riders. Only for module unload.
-    pub fn take_all_storage(&mut self) -> [S; MAX_FLOORS] {
-        self.waiting = 0;
-        core::array::from_fn(|i| self.queues[i].take_storage())
     }
 
     /// Whether `r` fits in the car as it is now.

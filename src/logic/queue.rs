@@ -147,13 +147,6 @@ impl<S: Slots> Queue<S> {
         bigger
     }
 
-    /// Takes the storage out, leaving an empty queue (for teardown outside a lock).
-    pub fn take_storage(&mut self) -> S {
-        self.head = 0;
-        self.len = 0;
-        core::mem::replace(&mut self.buf, S::empty())
-    }
-
     /// Riders in queue order.
     pub fn iter(&self) -> impl Iterator<Item = &Rider> + '_ {
         let cap = self.buf.len();
