@@ -815,23 +815,33 @@ fn rmmod_with_open_proc_file(_: bool) -> R {
 }
 
 fn stress_conservation(quick: bool) -> R {
+    // Requests per producer, issued in bursts of `BURST`.
+    const BURST: u64 = 8;
     let per_thread: u64 = if quick { 300 } else { 1000 };
     let producers = 4;
     insmod("floor_ms=1 load_ms=1")?;
     ok(start(), "start")?;
+    let t0 = Instant::now();
     let accepted = Arc::new(AtomicU64::new(0));
+    let issued = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicU64::new(0));
     let mut handles = Vec::new();
     for p in 0..producers {
         let accepted = accepted.clone();
+        let issued = issued.clone();
         let reads = reads.clone();
         handles.push(thread::spawn(move || -> R {
             let mut x: u32 = 0x9e37_79b9 ^ p;
             let mut n = 0;
-            // Keep issuing until the quota is done and the reader has checked
-            // many snapshots taken while requests were arriving.
+            // Keep issuing, in bursts spread over a few seconds so that the
+            // elevator moves, the toggler stops and starts it and the reader
+            // checks snapshots all while requests arrive, until the quota is
+            // done and the reader has checked many snapshots.
             while n < per_thread || (reads.load(Ordering::SeqCst) < 50 && n < 4 * per_thread) {
+                if n % BURST == 0 {
+                    thread::sleep(Duration::from_millis(20));
+                }
                 n += 1;
                 x ^= x << 13;
                 x ^= x >> 17;
@@ -842,6 +852,7 @@ fn stress_conservation(quick: bool) -> R {
                     ((x >> 16) % 5) as i32,
                 );
                 let r = issue(s, d, t);
+                issued.fetch_add(1, Ordering::SeqCst);
                 let valid = (1..=5).contains(&s) && (1..=5).contains(&d) && s != d && t <= 3;
                 ensure_eq!(
                     r.raw,
@@ -898,12 +909,21 @@ fn stress_conservation(quick: bool) -> R {
     wait_offline(120 * SEC)?;
     ok(start(), "start")?;
     let total = accepted.load(Ordering::SeqCst);
-    println!("  draining {} accepted requests", total);
+    println!(
+        "  draining {} accepted requests (issued in {:?})",
+        total,
+        t0.elapsed()
+    );
+    let t1 = Instant::now();
     let s = wait_drained(600 * SEC)?;
+    println!("  drained in {:?}", t1.elapsed());
     ensure_eq!(s.number_serviced, total, "serviced == accepted");
     println!(
-        "  {} accepted, {} consistent reads, {} stop/start toggles",
-        total, reads, toggles
+        "  {} issued, {} accepted, {} consistent reads, {} stop/start toggles",
+        issued.load(Ordering::SeqCst),
+        total,
+        reads,
+        toggles
     );
     Ok(())
 }
@@ -938,8 +958,15 @@ fn check_snapshots(
 
 fn unload_races(quick: bool) -> R {
     let cycles = if quick { 50 } else { 1000 };
+    let mut spent = [Duration::ZERO; 4];
+    let mut lap = Instant::now();
+    let mut mark = |i: usize| {
+        spent[i] += lap.elapsed();
+        lap = Instant::now();
+    };
     for cycle in 0..cycles {
         insmod_fast("floor_ms=1 load_ms=1")?;
+        mark(0);
         let done = Arc::new(AtomicBool::new(false));
         let mut hs = Vec::new();
         for k in 0..3 {
@@ -969,18 +996,28 @@ fn unload_races(quick: bool) -> R {
                 }
             }));
         }
+        mark(1);
         thread::sleep(Duration::from_micros(500 + (cycle % 7) * 700));
+        mark(2);
         rmmod_fast()?;
+        mark(3);
         done.store(true, Ordering::Relaxed);
         for h in hs {
             h.join().map_err(|_| "hammer thread panicked")?;
         }
         let r = issue(1, 2, 0);
         ensure!(r.errno == Some(libc::ENOSYS), "issue after rmmod: {:?}", r);
+        mark(1);
     }
+    let ms = |d: Duration| d.as_millis() / u128::from(cycles);
     println!(
-        "  {} insmod/rmmod cycles under syscalls and proc reads",
-        cycles
+        "  {} insmod/rmmod cycles under syscalls and proc reads; per cycle: \
+         insmod {} ms, threads {} ms, running {} ms, rmmod {} ms",
+        cycles,
+        ms(spent[0]),
+        ms(spent[1]),
+        ms(spent[2]),
+        ms(spent[3])
     );
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! Output: one `PASS name` / `FAIL name: reason` line per case, then
 //! `elevtest: N passed, M failed`. Exit status 1 if any case failed.
 //!
-//! Usage: `elevtest [--list] [--quick] [NAME_SUBSTRING...]`, or
+//! Usage: `elevtest [--list] [--quick] [--skip=NAME_SUBSTRING]... [NAME_SUBSTRING...]`, or
 //! `elevtest --bench [--quick]` for the benchmarks (see `bench.rs`).
 
 mod bench;
@@ -22,7 +22,10 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("usage: elevtest [--list] [--quick] [NAME_SUBSTRING...] | --bench [--quick]");
+        println!(
+            "usage: elevtest [--list] [--quick] [--skip=NAME_SUBSTRING]... [NAME_SUBSTRING...] \
+             | --bench [--quick]"
+        );
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
@@ -36,9 +39,14 @@ fn main() {
         }
     }
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let skips: Vec<&str> = args
+        .iter()
+        .filter_map(|a| a.strip_prefix("--skip="))
+        .collect();
     let selected: Vec<&cases::Case> = cases::ALL
         .iter()
         .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
+        .filter(|c| !skips.iter().any(|s| c.name.contains(s)))
         .collect();
     if args.iter().any(|a| a == "--list") {
         for c in selected {

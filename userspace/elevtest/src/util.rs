@@ -168,6 +168,7 @@ pub fn wait_for(
 ) -> Result<Snapshot, String> {
     let t = Instant::now();
     loop {
+        let read = Instant::now();
         let s = snap()?;
         if pred(&s) {
             return Ok(s);
@@ -178,7 +179,9 @@ pub fn wait_for(
                 timeout, what, s
             ));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        // Reading a long queue holds the elevator's lock while it renders:
+        // poll often enough, but leave the kthread most of the time.
+        std::thread::sleep(Duration::from_millis(5).max(read.elapsed() * 4));
     }
 }
 
