@@ -967,28 +967,40 @@ fn unload_races(quick: bool) -> R {
     for cycle in 0..cycles {
         insmod_fast("floor_ms=1 load_ms=1")?;
         mark(0);
+        // The hammers stop once the syscalls say ENOSYS and /proc/elevator
+        // is gone: from then on nothing of the module can be reached, and
+        // the rest of the unload needs the CPUs more than the hammers do.
         let done = Arc::new(AtomicBool::new(false));
+        let sys_gone = Arc::new(AtomicBool::new(false));
+        let proc_gone = Arc::new(AtomicBool::new(false));
         let mut hs = Vec::new();
         for k in 0..3 {
-            let done = done.clone();
+            let (done, sys_gone, proc_gone) = (done.clone(), sys_gone.clone(), proc_gone.clone());
             hs.push(thread::spawn(move || {
                 let mut i = 0;
-                while !done.load(Ordering::Relaxed) {
+                let gone = |r: SysRet| {
+                    if r.errno == Some(libc::ENOSYS) {
+                        sys_gone.store(true, Ordering::Relaxed);
+                    }
+                };
+                let unreachable =
+                    || sys_gone.load(Ordering::Relaxed) && proc_gone.load(Ordering::Relaxed);
+                while !done.load(Ordering::Relaxed) && !unreachable() {
                     match (i + k) % 4 {
-                        0 => {
-                            let _ = issue(1 + i % 5, 1 + (i + 2) % 5, i % 4);
-                        }
-                        1 => {
-                            let _ = start();
-                        }
+                        0 => gone(issue(1 + i % 5, 1 + (i + 2) % 5, i % 4)),
+                        1 => gone(start()),
                         2 => {
-                            let _ = fs::read_to_string(PROC);
+                            if let Err(e) = fs::read_to_string(PROC) {
+                                if e.kind() == std::io::ErrorKind::NotFound {
+                                    proc_gone.store(true, Ordering::Relaxed);
+                                }
+                            }
                         }
                         _ => {
                             if i % 8 == 3 {
-                                let _ = stop();
-                            } else {
-                                let _ = proc_write(b"issue 2 4 1");
+                                gone(stop());
+                            } else if proc_write(b"issue 2 4 1") == Err(libc::ENOENT) {
+                                proc_gone.store(true, Ordering::Relaxed);
                             }
                         }
                     }
