@@ -958,6 +958,11 @@ fn check_snapshots(
 
 fn unload_races(quick: bool) -> R {
     let cycles = if quick { 50 } else { 1000 };
+    // Calls the module answered, and cycles in which a hammer had seen the
+    // stubs go (ENOSYS) by the time rmmod returned: both must be non-zero,
+    // or the hammers never raced with anything.
+    let answered = Arc::new(AtomicU64::new(0));
+    let mut raced = 0;
     let mut spent = [Duration::ZERO; 4];
     let mut lap = Instant::now();
     let mut mark = |i: usize| {
@@ -976,11 +981,14 @@ fn unload_races(quick: bool) -> R {
         let mut hs = Vec::new();
         for k in 0..3 {
             let (done, sys_gone, proc_gone) = (done.clone(), sys_gone.clone(), proc_gone.clone());
+            let answered = answered.clone();
             hs.push(thread::spawn(move || {
                 let mut i = 0;
                 let gone = |r: SysRet| {
                     if r.errno == Some(libc::ENOSYS) {
                         sys_gone.store(true, Ordering::Relaxed);
+                    } else {
+                        answered.fetch_add(1, Ordering::Relaxed);
                     }
                 };
                 let unreachable =
@@ -1013,6 +1021,9 @@ fn unload_races(quick: bool) -> R {
         mark(2);
         rmmod_fast()?;
         mark(3);
+        if sys_gone.load(Ordering::Relaxed) {
+            raced += 1;
+        }
         done.store(true, Ordering::Relaxed);
         for h in hs {
             h.join().map_err(|_| "hammer thread panicked")?;
@@ -1022,6 +1033,7 @@ fn unload_races(quick: bool) -> R {
         mark(1);
     }
     let ms = |d: Duration| d.as_millis() / u128::from(cycles);
+    let answered = answered.load(Ordering::Relaxed);
     println!(
         "  {} insmod/rmmod cycles under syscalls and proc reads; per cycle: \
          insmod {} ms, threads {} ms, running {} ms, rmmod {} ms",
@@ -1031,6 +1043,13 @@ fn unload_races(quick: bool) -> R {
         ms(spent[2]),
         ms(spent[3])
     );
+    println!(
+        "  {} syscalls answered by the module; in {} cycles a syscall had \
+         seen ENOSYS by the time rmmod returned",
+        answered, raced
+    );
+    ensure!(answered > 0, "no syscall ever reached the module");
+    ensure!(raced > 0, "no syscall ever ran during an rmmod");
     Ok(())
 }
 
