@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -956,12 +956,102 @@ fn check_snapshots(
     Ok(reads)
 }
 
+/// Threads calling into the module during each unload-race cycle.
+const HAMMERS: usize = 3;
+
+/// What the unload-race hammers share with the main thread.
+#[derive(Default)]
+struct Hammers {
+    /// The cycle the hammers may run in, and how many have finished it.
+    gate: Mutex<(u64, usize, bool)>,
+    wake: Condvar,
+    /// This cycle's syscalls said ENOSYS / /proc/elevator was missing.
+    sys_gone: AtomicBool,
+    proc_gone: AtomicBool,
+    /// Syscalls the module answered, over all cycles.
+    answered: AtomicU64,
+}
+
+impl Hammers {
+    /// One hammer: waits for each cycle, then calls into the module until
+    /// the syscalls say ENOSYS and /proc/elevator is gone (from then on
+    /// nothing of the module can be reached, and the rest of the unload needs
+    /// the CPUs more than the hammers do).
+    fn run(&self, k: u32) {
+        let mut cycle = 0;
+        loop {
+            {
+                let mut g = self.gate.lock().unwrap();
+                while g.0 == cycle && !g.2 {
+                    g = self.wake.wait(g).unwrap();
+                }
+                if g.2 {
+                    return;
+                }
+                cycle = g.0;
+            }
+            let gone = |r: SysRet| {
+                if r.errno == Some(libc::ENOSYS) {
+                    self.sys_gone.store(true, Ordering::Relaxed);
+                } else {
+                    self.answered.fetch_add(1, Ordering::Relaxed);
+                }
+            };
+            let mut i: u32 = 0;
+            while !(self.sys_gone.load(Ordering::Relaxed) && self.proc_gone.load(Ordering::Relaxed))
+            {
+                let n = |m: u32| (i % m) as i32;
+                match (i + k) % 4 {
+                    0 => gone(issue(1 + n(5), 1 + (n(5) + 2) % 5, n(4))),
+                    1 => gone(start()),
+                    2 => {
+                        if let Err(e) = fs::read_to_string(PROC) {
+                            if e.kind() == std::io::ErrorKind::NotFound {
+                                self.proc_gone.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    _ => {
+                        if i % 8 == 3 {
+                            gone(stop());
+                        } else if proc_write(b"issue 2 4 1") == Err(libc::ENOENT) {
+                            self.proc_gone.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+                i = i.wrapping_add(1);
+            }
+            let mut g = self.gate.lock().unwrap();
+            g.1 += 1;
+            self.wake.notify_all();
+        }
+    }
+}
+
 fn unload_races(quick: bool) -> R {
     let cycles = if quick { 50 } else { 1000 };
-    // Calls the module answered, and cycles in which a hammer had seen the
-    // stubs go (ENOSYS) by the time rmmod returned: both must be non-zero,
-    // or the hammers never raced with anything.
-    let answered = Arc::new(AtomicU64::new(0));
+    let h = Arc::new(Hammers::default());
+    let threads: Vec<_> = (0..HAMMERS as u32)
+        .map(|k| {
+            let h = h.clone();
+            thread::spawn(move || h.run(k))
+        })
+        .collect();
+    let r = unload_cycles(&h, cycles);
+    h.gate.lock().unwrap().2 = true;
+    h.wake.notify_all();
+    for t in threads {
+        t.join().map_err(|_| "hammer thread panicked")?;
+    }
+    r
+}
+
+/// `cycles` times: insmod, let the hammers loose, rmmod after 0.5–4.7 ms,
+/// wait for every hammer to see the module gone.
+fn unload_cycles(h: &Hammers, cycles: u64) -> R {
+    // Cycles in which a hammer had seen the stubs go (ENOSYS) by the time
+    // rmmod returned. Both this and the calls answered must be non-zero, or
+    // the hammers never raced with anything.
     let mut raced = 0;
     let mut spent = [Duration::ZERO; 4];
     let mut lap = Instant::now();
@@ -969,74 +1059,34 @@ fn unload_races(quick: bool) -> R {
         spent[i] += lap.elapsed();
         lap = Instant::now();
     };
-    for cycle in 0..cycles {
+    for cycle in 1..=cycles {
         insmod_fast("floor_ms=1 load_ms=1")?;
         mark(0);
-        // The hammers stop once the syscalls say ENOSYS and /proc/elevator
-        // is gone: from then on nothing of the module can be reached, and
-        // the rest of the unload needs the CPUs more than the hammers do.
-        let done = Arc::new(AtomicBool::new(false));
-        let sys_gone = Arc::new(AtomicBool::new(false));
-        let proc_gone = Arc::new(AtomicBool::new(false));
-        let mut hs = Vec::new();
-        for k in 0..3 {
-            let (done, sys_gone, proc_gone) = (done.clone(), sys_gone.clone(), proc_gone.clone());
-            let answered = answered.clone();
-            hs.push(thread::spawn(move || {
-                let mut i = 0;
-                let gone = |r: SysRet| {
-                    if r.errno == Some(libc::ENOSYS) {
-                        sys_gone.store(true, Ordering::Relaxed);
-                    } else {
-                        answered.fetch_add(1, Ordering::Relaxed);
-                    }
-                };
-                let unreachable =
-                    || sys_gone.load(Ordering::Relaxed) && proc_gone.load(Ordering::Relaxed);
-                while !done.load(Ordering::Relaxed) && !unreachable() {
-                    match (i + k) % 4 {
-                        0 => gone(issue(1 + i % 5, 1 + (i + 2) % 5, i % 4)),
-                        1 => gone(start()),
-                        2 => {
-                            if let Err(e) = fs::read_to_string(PROC) {
-                                if e.kind() == std::io::ErrorKind::NotFound {
-                                    proc_gone.store(true, Ordering::Relaxed);
-                                }
-                            }
-                        }
-                        _ => {
-                            if i % 8 == 3 {
-                                gone(stop());
-                            } else if proc_write(b"issue 2 4 1") == Err(libc::ENOENT) {
-                                proc_gone.store(true, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                    i += 1;
-                }
-            }));
-        }
-        mark(1);
+        h.sys_gone.store(false, Ordering::Relaxed);
+        h.proc_gone.store(false, Ordering::Relaxed);
+        *h.gate.lock().unwrap() = (cycle, 0, false);
+        h.wake.notify_all();
         thread::sleep(Duration::from_micros(500 + (cycle % 7) * 700));
-        mark(2);
+        mark(1);
         rmmod_fast()?;
-        mark(3);
-        if sys_gone.load(Ordering::Relaxed) {
+        mark(2);
+        if h.sys_gone.load(Ordering::Relaxed) {
             raced += 1;
         }
-        done.store(true, Ordering::Relaxed);
-        for h in hs {
-            h.join().map_err(|_| "hammer thread panicked")?;
+        let mut g = h.gate.lock().unwrap();
+        while g.1 < HAMMERS {
+            g = h.wake.wait(g).unwrap();
         }
+        drop(g);
         let r = issue(1, 2, 0);
         ensure!(r.errno == Some(libc::ENOSYS), "issue after rmmod: {:?}", r);
-        mark(1);
+        mark(3);
     }
     let ms = |d: Duration| d.as_millis() / u128::from(cycles);
-    let answered = answered.load(Ordering::Relaxed);
+    let answered = h.answered.load(Ordering::Relaxed);
     println!(
         "  {} insmod/rmmod cycles under syscalls and proc reads; per cycle: \
-         insmod {} ms, threads {} ms, running {} ms, rmmod {} ms",
+         insmod {} ms, running {} ms, rmmod {} ms, hammers done {} ms",
         cycles,
         ms(spent[0]),
         ms(spent[1]),
