@@ -5,7 +5,7 @@
 # "vm: N passed, M failed". ELEVTEST_ARGS passes arguments (--quick, names).
 #
 # The whole suite runs in two VMs side by side: one for the 1,000
-# insmod/rmmod cycles of unload_races and three cases that mostly sleep, one for
+# insmod/rmmod cycles of unload_races and two cases that mostly sleep, one for
 # every other case. Each guest
 # ends with its own kmemleak check. Most cases spend their time asleep at
 # scaled timing, so the two share the host's CPUs well. With case names in
@@ -19,7 +19,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 args=${ELEVTEST_ARGS:-}
 names=$(printf '%s\n' $args | grep -v '^--' || true)
 # VM 1's cases; VM 2 runs the rest. They take about the same time.
-vm1="unload_races idle_thread_never_wakes example5_counts_seconds stop_delivers_aboard_without_boarding"
+vm1="unload_races idle_thread_never_wakes example5_counts_seconds"
 if [ -z "$names" ] && [ "${VM_PARALLEL:-1}" != 0 ]; then
     shards=("$args $vm1" "$args$(printf ' --skip=%s' $vm1)")
 else
