@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boots the (debug) kernel with the modules and tools and runs the in-guest
 # suite (userspace/elevtest). Prints each case's PASS/FAIL line and ends with
-# "vm: N passed, M failed". ELEVTEST_ARGS passes arguments (--quick, names).
+# "vm: N passed, M failed". ELEVTEST_ARGS passes arguments (--quick,
+# --skip=NAME, names).
 #
 # The whole suite runs in two VMs side by side: one for the 1,000
-# insmod/rmmod cycles of unload_races and two cases that mostly sleep, one for
-# every other case. Each guest
-# ends with its own kmemleak check. Most cases spend their time asleep at
-# scaled timing, so the two share the host's CPUs well. With case names in
-# ELEVTEST_ARGS, or VM_PARALLEL=0, one VM runs what was asked.
+# insmod/rmmod cycles of unload_races and two cases that mostly sleep, one
+# for every other case. Each guest ends with its own kmemleak check. Most
+# cases spend their time asleep at scaled timing, so the two share the host's
+# CPUs well. With case names in ELEVTEST_ARGS, or VM_PARALLEL=0, one VM runs
+# what was asked.
 #
 #   tests/vm-tests.sh BZIMAGE MODULE_DIR TOOLS_DIR
 set -uo pipefail
