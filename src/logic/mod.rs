@@ -28,7 +28,7 @@ pub use profile::{Profile, RiderType, MAX_ABOARD, MAX_FLOORS, PROFILES};
 pub use queue::{AllocError, Queue, Rider, Slots};
 
 /// The five states shown in `/proc/elevator`. Deactivation is a flag, not a state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     /// Not running (after load, and after a stop has delivered everyone).
     Offline,
@@ -43,6 +43,15 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, in the order SPEC.md lists them.
+    pub const ALL: [State; 5] = [
+        State::Offline,
+        State::Idle,
+        State::Loading,
+        State::Up,
+        State::Down,
+    ];
+
     /// The word shown in `/proc/elevator`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +61,34 @@ impl State {
             State::Up => "UP",
             State::Down => "DOWN",
         }
+    }
+}
+
+impl core::fmt::Display for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that is not one of [`State::as_str`]'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownState;
+
+impl core::fmt::Display for UnknownState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("expected OFFLINE, IDLE, LOADING, UP or DOWN")
+    }
+}
+
+/// Reads the word shown in `/proc/elevator` back (for `/proc` parsers).
+impl core::str::FromStr for State {
+    type Err = UnknownState;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or(UnknownState)
     }
 }
 

@@ -44,61 +44,13 @@ pub mod sys;
 
 pub use profile::Profile;
 
-/// The elevator's state, as printed on the `Elevator state:` line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum State {
-    /// Not started, or stopped and empty.
-    Offline,
-    /// Started, with nothing to do.
-    Idle,
-    /// Stopped at a floor while riders get off or on.
-    Loading,
-    /// Moving up.
-    Up,
-    /// Moving down.
-    Down,
-}
+/// The elevator's state, as printed on the `Elevator state:` line: the
+/// module's own type, so the parser reads exactly the words it renders.
+pub use elevator_logic::{State, UnknownState};
 
-impl State {
-    /// Every state, in the order the spec lists them.
-    pub const ALL: [State; 5] = [
-        State::Offline,
-        State::Idle,
-        State::Loading,
-        State::Up,
-        State::Down,
-    ];
-
-    /// The word printed in `/proc/elevator`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Offline => "OFFLINE",
-            State::Idle => "IDLE",
-            State::Loading => "LOADING",
-            State::Up => "UP",
-            State::Down => "DOWN",
-        }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for State {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        State::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown state `{s}` (expected OFFLINE, IDLE, LOADING, UP or DOWN)")
-            })
-    }
+/// Serializes a [`State`] as its `/proc/elevator` word (`"IDLE"`).
+fn state_word<S: serde::Serializer>(state: &State, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(state.as_str())
 }
 
 /// One rider: a type letter and a destination floor, printed as `C5`.
@@ -192,6 +144,7 @@ pub fn parse_load_x10(s: &str) -> Result<u32, String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Snapshot {
     /// `Elevator state:`.
+    #[serde(serialize_with = "state_word")]
     pub state: State,
     /// `Current floor:`.
     pub current_floor: u32,
@@ -233,7 +186,11 @@ pub enum Problem {
     /// A waiting rider's destination is the floor they wait on.
     DestinationIsStart { rider: Rider, on_floor: u32 },
     /// The elevator is OFFLINE or IDLE but has riders aboard.
-    RidersWhileStill { state: State, aboard: u32 },
+    RidersWhileStill {
+        #[serde(serialize_with = "state_word")]
+        state: State,
+        aboard: u32,
+    },
     /// The load is not zero while nobody is aboard.
     LoadWithoutRiders { load_x10: u32 },
 }
@@ -671,9 +628,10 @@ pub fn parse(text: &str) -> Result<Snapshot, ParseError> {
     let mut lines = Lines::new(text);
 
     let (n, l) = lines.next("`Elevator state: ...`")?;
-    let state = field(n, l, "Elevator state:")?
-        .parse()
-        .map_err(|m: String| err(n, l, m))?;
+    let word = field(n, l, "Elevator state:")?;
+    let state = word.parse().map_err(|e: elevator_logic::UnknownState| {
+        err(n, l, format!("unknown state `{word}` ({e})"))
+    })?;
 
     let (n, l) = lines.next("`Current floor: ...`")?;
     let current_floor = number(n, l, field(n, l, "Current floor:")?, "floor number")?;

@@ -163,7 +163,12 @@ pub fn read_csv(path: &Path) -> Res<Vec<Sample>> {
         };
         out.push(Sample {
             time_ms: num(0, "time_ms")?,
-            state: get(1)?.parse().map_err(|m: String| bad(&m))?,
+            state: {
+                let word = get(1)?;
+                word.parse().map_err(|e: elevator_proc::UnknownState| {
+                    bad(&format!("unknown state `{word}` ({e})"))
+                })?
+            },
             floor: num(2, "floor")? as u32,
             load_x10: parse_load_x10(get(3)?).map_err(|m| bad(&m))?,
             aboard: num(4, "aboard")? as u32,

@@ -962,7 +962,8 @@ const HAMMERS: usize = 3;
 /// What the unload-race hammers share with the main thread.
 #[derive(Default)]
 struct Hammers {
-    /// The cycle the hammers may run in, and how many have finished it.
+    /// The cycle the hammers may run in, how many have finished it, and
+    /// whether the case is over (the hammers return).
     gate: Mutex<(u64, usize, bool)>,
     wake: Condvar,
     /// This cycle's syscalls said ENOSYS / /proc/elevator was missing.
