@@ -1,56 +1,70 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Builds (once) and prints the path of the project's kernel.
+# Builds (once) and prints the path of one of the project's kernels.
 #
-#   scripts/kernel.sh plain|debug [path|kdir|build|outdir]
+#   [KERNEL=6.12|7.3] scripts/kernel.sh plain|debug [path|kdir|build|outdir|llvm]
 #
 # path: build if needed, print bzImage's path; kdir: the same for the build
 # tree (KDIR for modules); build: build only; outdir: print the cache folder
-# without building.
+# without building; llvm: print the LLVM suffix the kernel is built with.
 #
-# The kernel is Debian's linux-source-6.12 with kernel/*.patch applied,
-# configured from tinyconfig + kernel/elevator.config (+ kernel/debug.config
-# for "debug"), built with clang 14 and Debian's rustc 1.96. The source tree,
-# the build folder and bzImage live under $ELEVATOR_CACHE (default
-# ~/.cache/elevator), in a folder named by a hash of everything that goes into
-# them, so every clone on the machine shares them and a change to any input
-# builds a new one.
+# The kernel matrix (KERNEL, default 6.12):
+#   6.12  Debian's linux-source-6.12 + kernel/patches/6.12 (the project's
+#         SRCU-protected syscall patch), built with clang 14;
+#   7.3   Debian's linux-source-7.3 (trixie-backports, see linux-source.sh) +
+#         kernel/patches/7.3 (the course's own plain STUB_* patch), built with
+#         clang 19 (7.3 needs LLVM >= 17).
+# Both are configured from tinyconfig + kernel/elevator.config (+
+# kernel/debug.config for "debug") and built with Debian's rustc 1.96. The
+# source tree, the build folder and bzImage live under $ELEVATOR_CACHE
+# (default ~/.cache/elevator), in a folder named by a hash of everything that
+# goes into them, so every clone on the machine shares them and a change to
+# any input builds a new one.
 set -euo pipefail
 
-flavor=${1:?usage: kernel.sh plain|debug [path|kdir|build]}
+flavor=${1:?usage: kernel.sh plain|debug [path|kdir|build|outdir|llvm]}
 what=${2:-path}
+kver=${KERNEL:-6.12}
 case "$flavor" in plain|debug) ;; *) echo "kernel.sh: unknown flavor '$flavor'" >&2; exit 2;; esac
+case "$kver" in
+6.12) llvm=14 ;;
+7.3) llvm=19 ;;
+*) echo "kernel.sh: unknown KERNEL '$kver' (6.12 or 7.3)" >&2; exit 2 ;;
+esac
+if [ "$what" = llvm ]; then echo "-$llvm"; exit 0; fi
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 # Bump when the build steps below change in a way that changes the result.
-RECIPE="elevator-kernel-recipe-1: tinyconfig + fragments, LLVM=-14, bzImage modules_prepare, Module.symvers"
+RECIPE="elevator-kernel-recipe-2: tinyconfig + fragments, LLVM=-N, bzImage modules_prepare, Module.symvers"
 cache=${ELEVATOR_CACHE:-$HOME/.cache/elevator}
-tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=${JOBS:-$(( $(nproc) + 1 ))}
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
        RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library \
-       BINDGEN="$HOME/.cargo/bin/bindgen" LIBCLANG_PATH=/usr/lib/llvm-14/lib
-kmake=(make LLVM=-14 RUSTC="$RUSTC" RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN"
+       BINDGEN="$HOME/.cargo/bin/bindgen" LIBCLANG_PATH=/usr/lib/llvm-$llvm/lib
+export PATH="/usr/lib/llvm-$llvm/bin:$PATH"
+kmake=(make LLVM=-$llvm RUSTC="$RUSTC" RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN"
        RUST_LIB_SRC="$RUST_LIB_SRC")
 
-[ -f "$tarball" ] || { echo "kernel.sh: $tarball missing (run scripts/deps.sh)" >&2; exit 1; }
-
+patches=("$here"/kernel/patches/"$kver"/*.patch)
 fragments=("$here/kernel/elevator.config")
 [ "$flavor" = debug ] && fragments+=("$here/kernel/debug.config")
 
-src_key=$( {
-    dpkg-query -W -f='${Version}' linux-source-6.12
-    cat "$here"/kernel/*.patch
-} | sha256sum | cut -c1-12)
-build_key=$( {
-    echo "$src_key"
-    echo "$RECIPE"
-    cat "${fragments[@]}"
-    "$RUSTC" -vV; clang-14 --version | head -1; "$BINDGEN" --version
-} | sha256sum | cut -c1-12)
-
-srcdir="$cache/src-$src_key"
-outdir="$cache/kernel-$flavor-$build_key"
+# Only the cheap part (no fetching) when the kernel is already built.
+src_key_of() {
+    { echo "linux-source-$kver $1"; cat "${patches[@]}"; } | sha256sum | cut -c1-12
+}
+build_key_of() {
+    {
+        echo "$1"; echo "$RECIPE"; cat "${fragments[@]}"
+        "$RUSTC" -vV; "clang-$llvm" --version | head -1; "$BINDGEN" --version
+    } | sha256sum | cut -c1-12
+}
+tarball=$("$here/scripts/linux-source.sh" "$kver" tarball)
+version=$("$here/scripts/linux-source.sh" "$kver" version)
+src_key=$(src_key_of "$version")
+build_key=$(build_key_of "$src_key")
+srcdir="$cache/src-$kver-$src_key"
+outdir="$cache/kernel-$kver-$flavor-$build_key"
 
 if [ "$what" = outdir ]; then
     echo "$outdir"; exit 0
@@ -63,14 +77,14 @@ if [ "$what" = kdir ] && [ -f "$outdir/.done" ]; then
 fi
 
 mkdir -p "$cache"
-exec 9>"$cache/.lock-$flavor"
+exec 9>"$cache/.lock-$kver-$flavor"
 flock 9
 
 if [ ! -f "$srcdir/.done" ]; then
-    echo "kernel.sh: unpacking and patching linux-source-6.12 into $srcdir" >&2
+    echo "kernel.sh: unpacking and patching linux-source-$kver ($version) into $srcdir" >&2
     rm -rf "$srcdir" "$srcdir.tmp"; mkdir -p "$srcdir.tmp"
     tar -xf "$tarball" -C "$srcdir.tmp" --strip-components=1
-    for p in "$here"/kernel/*.patch; do
+    for p in "${patches[@]}"; do
         patch -d "$srcdir.tmp" -p1 --quiet --forward < "$p"
     done
     touch "$srcdir.tmp/.done"
@@ -79,7 +93,9 @@ fi
 
 if [ ! -f "$outdir/.done" ]; then
     start=$(date +%s)
-    echo "kernel.sh: building the $flavor kernel in $outdir (about 10 minutes, -j$jobs)" >&2
+    log="$outdir/build.log"
+    echo "kernel.sh: building the $kver $flavor kernel in $outdir (-j$jobs; about 4-12 minutes on 2 cores)" >&2
+    echo "kernel.sh: build log: $log" >&2
     mkdir -p "$outdir"
     "${kmake[@]}" -C "$srcdir" O="$outdir" tinyconfig >/dev/null
     (cd "$outdir" && KCONFIG_CONFIG=.config "$srcdir/scripts/kconfig/merge_config.sh" \
@@ -99,15 +115,23 @@ if [ ! -f "$outdir/.done" ]; then
     done
     [ $missing = 0 ] || { echo "kernel.sh: ERROR: configuration incomplete" >&2; exit 1; }
     "${kmake[@]}" -C "$srcdir" O="$outdir" rustavailable >/dev/null
-    if ! "${kmake[@]}" -C "$srcdir" O="$outdir" -j"$jobs" bzImage modules_prepare \
-            > "$outdir/build.log" 2>&1; then
-        tail -40 "$outdir/build.log" >&2
-        echo "kernel.sh: ERROR: kernel build failed (log: $outdir/build.log)" >&2; exit 1
+    "${kmake[@]}" -C "$srcdir" O="$outdir" -j"$jobs" bzImage modules_prepare > "$log" 2>&1 &
+    pid=$!
+    # A line a minute, so a long build is not silent.
+    while kill -0 $pid 2>/dev/null; do
+        for _ in $(seq 60); do sleep 1; kill -0 $pid 2>/dev/null || break; done
+        kill -0 $pid 2>/dev/null || break
+        last=$(grep -E '^ +(CC|RUSTC|LD|AR|AS|BINDGEN)' "$log" | tail -1 | sed 's/^ *//' || true)
+        echo "kernel.sh: $kver $flavor kernel: $(( $(date +%s) - start )) s, at: $last" >&2
+    done
+    if ! wait $pid; then
+        tail -40 "$log" >&2
+        echo "kernel.sh: ERROR: kernel build failed (log: $log)" >&2; exit 1
     fi
     # External modules resolve kernel symbols through Module.symvers.
     cp "$outdir/vmlinux.symvers" "$outdir/Module.symvers"
     touch "$outdir/.done"
-    echo "kernel.sh: $flavor kernel built in $(( $(date +%s) - start )) s" >&2
+    echo "kernel.sh: $kver $flavor kernel built in $(( $(date +%s) - start )) s" >&2
 fi
 
 case "$what" in
