@@ -9,10 +9,16 @@
 //! moves somebody, and only idles when nothing is left to do.
 //!
 //! The baselines are what peers write: [`PolicyKind::Fifo`],
-//! [`PolicyKind::Scan`], [`PolicyKind::Look`] and [`PolicyKind::Nearest`].
-//! The project's own policy is [`PolicyKind::Rate`]; see its documentation.
+//! [`PolicyKind::FifoOff`], [`PolicyKind::Scan`], [`PolicyKind::Look`],
+//! [`PolicyKind::Nearest`] and [`PolicyKind::Peer`]. The project's own
+//! policy is [`PolicyKind::Rate`]; see its documentation.
+//!
+//! Offline planners (the simulator's) drive the same step function with
+//! their own choices through [`Building::step_as`] and copy buildings with
+//! [`Building::try_clone`]; the module never calls either.
 
-use super::{Building, Dir, Slots, Timing, MAX_ABOARD, MAX_FLOORS};
+use super::queue::{Queue, INITIAL_CAPACITY};
+use super::{AllocError, Building, Dir, Event, Slots, Step, Timing, MAX_ABOARD, MAX_FLOORS};
 
 /// The available policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +27,11 @@ pub enum PolicyKind {
     /// oldest rider aboard, or fetch the oldest waiting rider. Stops only at
     /// its target.
     Fifo,
+    /// FIFO as peers usually write it: serve the oldest request like
+    /// [`PolicyKind::Fifo`], but also stop wherever a rider aboard gets off
+    /// (and, since boarding is head-of-line at every stop, let that floor's
+    /// line board).
+    FifoOff,
     /// Sweep from floor 1 to the top and back, stopping wherever somebody
     /// gets off or on.
     Scan,
@@ -28,6 +39,10 @@ pub enum PolicyKind {
     Look,
     /// Go to the nearest floor where somebody gets off or on.
     Nearest,
+    /// The peers' common policy: when the car is empty, go to the nearest
+    /// floor where somebody waits; otherwise go to the destination of the
+    /// first rider aboard; stop wherever somebody gets off or on.
+    Peer,
     /// The project's policy (the default): plan a few stops ahead, exactly
     /// as head-of-line boarding will play them out, and take the first stop
     /// of the plan worth most per unit of time; with ageing.
@@ -78,21 +93,25 @@ pub enum PolicyKind {
 
 impl PolicyKind {
     /// Every policy, the project's first.
-    pub const ALL: [PolicyKind; 5] = [
+    pub const ALL: [PolicyKind; 7] = [
         PolicyKind::Rate,
         PolicyKind::Look,
         PolicyKind::Scan,
         PolicyKind::Fifo,
+        PolicyKind::FifoOff,
         PolicyKind::Nearest,
+        PolicyKind::Peer,
     ];
 
     /// Name used by the module parameter `policy=` and the simulator.
     pub fn name(self) -> &'static str {
         match self {
             PolicyKind::Fifo => "fifo",
+            PolicyKind::FifoOff => "fifo-off",
             PolicyKind::Scan => "scan",
             PolicyKind::Look => "look",
             PolicyKind::Nearest => "nearest",
+            PolicyKind::Peer => "peer",
             PolicyKind::Rate => "rate",
         }
     }
@@ -167,6 +186,9 @@ pub struct Policy {
     kind: PolicyKind,
     dir: Dir,
     target: Option<u8>,
+    /// The next decision, when an offline planner makes it
+    /// ([`Building::step_as`]); always `None` in the module.
+    forced: Option<Choice>,
 }
 
 impl Policy {
@@ -176,6 +198,7 @@ impl Policy {
             kind,
             dir: Dir::Up,
             target: None,
+            forced: None,
         }
     }
 
@@ -191,15 +214,18 @@ impl Policy {
 
     /// Decides the next action for the car standing at `b.floor()`.
     pub fn choose<S: Slots>(&mut self, b: &Building<S>, now: u64) -> Choice {
-        if !b.has_work() {
-            return Choice::Idle;
-        }
-        let c = match self.kind {
-            PolicyKind::Fifo => self.fifo(b),
-            PolicyKind::Scan => self.sweep(b, false),
-            PolicyKind::Look => self.sweep(b, true),
-            PolicyKind::Nearest => self.nearest(b),
-            PolicyKind::Rate => self.rate(b, now),
+        let c = match self.forced.take() {
+            Some(c) => c,
+            None if !b.has_work() => return Choice::Idle,
+            None => match self.kind {
+                PolicyKind::Fifo => self.fifo(b),
+                PolicyKind::FifoOff => self.fifo_off(b),
+                PolicyKind::Scan => self.sweep(b, false),
+                PolicyKind::Look => self.sweep(b, true),
+                PolicyKind::Nearest => self.nearest(b),
+                PolicyKind::Peer => self.peer(b),
+                PolicyKind::Rate => self.rate(b, now),
+            },
         };
         if let Choice::Go(t) = c {
             self.dir = if t > b.floor() { Dir::Up } else { Dir::Down };
@@ -223,6 +249,26 @@ impl Policy {
             Some(t) if t == here && b.work_at(here) => Choice::Stop,
             Some(t) if t != here => Choice::Go(t),
             _ => nearest_work(b, self.dir).map_or(Choice::Idle, Choice::Go),
+        }
+    }
+
+    fn fifo_off<S: Slots>(&mut self, b: &Building<S>) -> Choice {
+        if b.aboard_for(b.floor()) > 0 {
+            return Choice::Stop;
+        }
+        self.fifo(b)
+    }
+
+    fn peer<S: Slots>(&mut self, b: &Building<S>) -> Choice {
+        if b.work_at(b.floor()) {
+            return Choice::Stop;
+        }
+        // Nobody aboard gets off here, so the first rider's floor is another.
+        match b.car().riders().first() {
+            Some(r) => Choice::Go(r.dest),
+            // With the car empty, a floor where somebody waits is a floor
+            // where somebody boards.
+            None => nearest_work(b, self.dir).map_or(Choice::Idle, Choice::Go),
         }
     }
 
@@ -554,5 +600,53 @@ impl Planner {
                 self.rescue_search(&n, f, best);
             }
         }
+    }
+}
+
+/// Hooks for offline planners (the simulator's): they are generic and the
+/// module never calls them, so they are not compiled into it.
+impl<S: Slots> Building<S> {
+    /// One step exactly like [`Building::step`], with `choice` in place of
+    /// the policy's decision for the car at the floor it stands on after
+    /// finishing the move in progress. `choice` must be one the step allows:
+    /// [`Choice::Stop`] only where [`Building::work_at`] holds,
+    /// [`Choice::Go`] to another floor (a move happens even with nothing to
+    /// do), [`Choice::Idle`] only without work.
+    pub fn step_as<F: FnMut(Event)>(&mut self, choice: Choice, now: u64, events: &mut F) -> Step {
+        self.policy.forced = Some(choice);
+        let step = self.step(now, events);
+        // The step may end before consulting the policy (going offline).
+        self.policy.forced = None;
+        step
+    }
+
+    /// A copy of the building (queues in new storage of their own).
+    pub fn try_clone(&self) -> Result<Self, AllocError> {
+        let mut queues: [Queue<S>; MAX_FLOORS] = core::array::from_fn(|_| Queue::new());
+        for (q, src) in queues.iter_mut().zip(self.queues.iter()) {
+            if src.is_empty() {
+                continue;
+            }
+            drop(q.grow(S::try_with_len(src.len() + INITIAL_CAPACITY)?));
+            for r in src.iter() {
+                q.push(*r).map_err(|_| AllocError)?;
+            }
+        }
+        Ok(Building {
+            profile: self.profile,
+            timing: self.timing,
+            policy: self.policy,
+            queues,
+            head_since: self.head_since,
+            car: self.car,
+            state: self.state,
+            floor: self.floor,
+            moving: self.moving,
+            active: self.active,
+            deactivating: self.deactivating,
+            issued: self.issued,
+            waiting: self.waiting,
+            serviced: self.serviced,
+        })
     }
 }
