@@ -28,6 +28,14 @@
 //!
 //! [`upper_bound`] is a bound on the riders *any* policy could deliver in the
 //! window; see its documentation.
+//!
+//! # Seeds and intervals
+//!
+//! The policies were tuned on [`TUNING_SEEDS`]; the report and the tests
+//! use other seeds ([`HELD_OUT_SEEDS`], and its first [`TEST_SEEDS`] in the
+//! tests). Every run of every policy on a seed sees the same requests, so
+//! differences between two policies are paired per seed; [`paired`] gives
+//! their mean with a 95 % t-interval.
 
 use elevator_logic::{
     issue_growing, Building, Event, HostBuilding, PolicyKind, Profile, Step, Timing,
@@ -37,6 +45,18 @@ use rand_chacha::ChaCha8Rng;
 
 /// The course's extra-credit window: 3 minutes.
 pub const HORIZON_MS: u64 = 180_000;
+
+/// The seeds the policies' constants were tuned on (and the only ones
+/// looked at while tuning).
+pub const TUNING_SEEDS: core::ops::Range<u64> = 0..200;
+
+/// The held-out seeds of `make bench-sim`'s report: disjoint from
+/// [`TUNING_SEEDS`].
+pub const HELD_OUT_SEEDS: core::ops::Range<u64> = 10_000..11_000;
+
+/// The held-out seeds of the tests (`tests/policies.rs`): the first fifth
+/// of [`HELD_OUT_SEEDS`], so `cargo test` stays fast.
+pub const TEST_SEEDS: core::ops::Range<u64> = 10_000..10_200;
 
 /// One request as the producer or a user issues it (possibly invalid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,9 +366,124 @@ pub fn percentile_s(v: &[u64], p: f64) -> f64 {
     s[rank.min(s.len()) - 1] as f64 / 1000.0
 }
 
+/// Whether two blocks of seeds have no seed in common.
+pub fn disjoint(a: &core::ops::Range<u64>, b: &core::ops::Range<u64>) -> bool {
+    a.is_empty() || b.is_empty() || a.start >= b.end || b.start >= a.end
+}
+
+/// One run's numbers that differences are taken of (paired by seed).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PerRun {
+    /// The seed.
+    pub seed: u64,
+    /// Delivered in the window.
+    pub delivered: f64,
+    /// Mean wait of every rider (still-waiting ones until the horizon), s.
+    pub wait_all: f64,
+    /// Mean wait of the riders delivered in the window, s (0 when none).
+    pub wait: f64,
+}
+
+impl PerRun {
+    /// The numbers of `r`, run on `seed`.
+    pub fn of(seed: u64, r: &RunStats) -> PerRun {
+        PerRun {
+            seed,
+            delivered: r.delivered as f64,
+            wait_all: mean_s(&r.waits_all),
+            wait: mean_s(&r.waits),
+        }
+    }
+}
+
+/// A mean difference with its 95 % confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// Pairs.
+    pub n: usize,
+    /// Mean of the differences.
+    pub mean: f64,
+    /// Lower end of the 95 % t-interval.
+    pub lo: f64,
+    /// Upper end of the 95 % t-interval.
+    pub hi: f64,
+}
+
+impl Interval {
+    /// Whether the whole interval is above zero.
+    pub fn above_zero(&self) -> bool {
+        self.lo > 0.0
+    }
+
+    /// Whether the whole interval is below zero.
+    pub fn below_zero(&self) -> bool {
+        self.hi < 0.0
+    }
+}
+
+impl core::fmt::Display for Interval {
+    /// `+8.31 [+7.90, +8.72]`
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let p = f.precision().unwrap_or(2);
+        write!(f, "{:+.p$} [{:+.p$}, {:+.p$}]", self.mean, self.lo, self.hi)
+    }
+}
+
+/// The 97.5 % quantile of Student's t distribution with `df` degrees of
+/// freedom (exact to 3 decimals from a table up to 30, then the
+/// Cornish–Fisher expansion around the normal quantile).
+pub fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    if df <= T.len() {
+        return T[df - 1];
+    }
+    let z: f64 = 1.959_964;
+    let n = df as f64;
+    z + (z.powi(3) + z) / (4.0 * n)
+        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * n * n)
+}
+
+/// Mean of `a[i] − b[i]` with its 95 % t-interval. The two slices are runs
+/// on the same seeds, in the same order.
+pub fn paired(a: &[f64], b: &[f64]) -> Interval {
+    assert_eq!(a.len(), b.len(), "paired samples of different sizes");
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = d.len();
+    if n == 0 {
+        return Interval {
+            n,
+            mean: 0.0,
+            lo: f64::NEG_INFINITY,
+            hi: f64::INFINITY,
+        };
+    }
+    let mean = d.iter().sum::<f64>() / n as f64;
+    let var = if n > 1 {
+        d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+    } else {
+        f64::INFINITY
+    };
+    let half = t975(n - 1) * (var / n as f64).sqrt();
+    Interval {
+        n,
+        mean,
+        lo: mean - half,
+        hi: mean + half,
+    }
+}
+
 /// Statistics of one policy on one workload, over several seeds.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
+    /// Each run's numbers, in seed order.
+    pub per_run: Vec<PerRun>,
     /// Runs merged.
     pub runs: u64,
     /// Requests rejected, summed.
@@ -370,8 +505,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Adds one run.
-    pub fn add(&mut self, r: RunStats) {
+    /// Adds the run on `seed`.
+    pub fn add(&mut self, seed: u64, r: RunStats) {
+        self.per_run.push(PerRun::of(seed, &r));
         self.runs += 1;
         self.rejected += r.rejected;
         self.issued += r.issued;
@@ -420,7 +556,48 @@ pub fn summarize(
     let mut s = Summary::default();
     for seed in seeds {
         let reqs = workload.requests(profile, seed);
-        s.add(run(profile, timing, policy, &reqs, HORIZON_MS));
+        s.add(seed, run(profile, timing, policy, &reqs, HORIZON_MS));
     }
     s
+}
+
+impl Summary {
+    /// `self`'s per-run `metric` minus `other`'s, paired by seed, with its
+    /// 95 % interval. Panics unless both ran on the same seeds.
+    pub fn minus(&self, other: &Summary, metric: fn(&PerRun) -> f64) -> Interval {
+        let seeds = |s: &Summary| s.per_run.iter().map(|r| r.seed).collect::<Vec<_>>();
+        assert_eq!(seeds(self), seeds(other), "not the same seeds");
+        let m = |s: &Summary| s.per_run.iter().map(metric).collect::<Vec<_>>();
+        paired(&m(self), &m(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles() {
+        assert_eq!(t975(1), 12.706);
+        assert_eq!(t975(30), 2.042);
+        // Tabulated: 1.984 (100), 1.972 (199), 1.962 (999).
+        assert!((t975(100) - 1.984).abs() < 0.001, "{}", t975(100));
+        assert!((t975(199) - 1.972).abs() < 0.001, "{}", t975(199));
+        assert!((t975(999) - 1.962).abs() < 0.001, "{}", t975(999));
+        assert!((t975(31) - 2.040).abs() < 0.001, "{}", t975(31));
+    }
+
+    #[test]
+    fn paired_interval_by_hand() {
+        // Differences 1, 2, 3, 4: mean 2.5, sd sqrt(5/3), t(3) = 3.182.
+        let i = paired(&[2.0, 4.0, 6.0, 8.0], &[1.0, 2.0, 3.0, 4.0]);
+        let half = 3.182 * (5.0f64 / 3.0 / 4.0).sqrt();
+        assert_eq!(i.n, 4);
+        assert!((i.mean - 2.5).abs() < 1e-12);
+        assert!((i.lo - (2.5 - half)).abs() < 1e-12 && (i.hi - (2.5 + half)).abs() < 1e-12);
+        assert!(i.above_zero() && !i.below_zero());
+        // Pairing matters: the same values unpaired would straddle zero.
+        let j = paired(&[1.0, 5.0, 9.0], &[0.0, 4.0, 8.0]);
+        assert_eq!((j.lo, j.hi), (1.0, 1.0));
+    }
 }

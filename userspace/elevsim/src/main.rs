@@ -10,7 +10,10 @@
 
 use clap::Parser;
 use elevator_logic::{PolicyKind, Profile, Timing, PROFILES};
-use elevsim::{percentile_s, summarize, Summary, Workload, HORIZON_MS};
+use elevsim::{
+    percentile_s, summarize, Interval, PerRun, Summary, Workload, HELD_OUT_SEEDS, HORIZON_MS,
+    TUNING_SEEDS,
+};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -21,12 +24,16 @@ struct Args {
     /// Write the Markdown report to this file as well as printing it.
     #[arg(long, value_name = "FILE")]
     table: Option<std::path::PathBuf>,
-    /// Seeds per workload (runs FIRST_SEED.., summed or pooled).
-    #[arg(long, default_value_t = 200)]
+    /// Seeds per workload (runs FIRST_SEED..FIRST_SEED+SEEDS); default the
+    /// held-out block.
+    #[arg(long, default_value_t = HELD_OUT_SEEDS.end - HELD_OUT_SEEDS.start)]
     seeds: u64,
     /// First seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = HELD_OUT_SEEDS.start)]
     first_seed: u64,
+    /// Run the tuning seeds instead (0..200), for tuning.
+    #[arg(long)]
+    tuning: bool,
     /// Only these profiles (pets, dorm, office); default all.
     #[arg(long = "profile", value_name = "NAME")]
     profiles: Vec<String>,
@@ -103,23 +110,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let seeds = if args.tuning {
+        TUNING_SEEDS
+    } else {
+        args.first_seed..args.first_seed + args.seeds
+    };
     let mut rows = Vec::new();
     for &workload in &workloads {
         for &profile in &profiles {
             let results = policies
                 .iter()
-                .map(|&p| {
-                    (
-                        p,
-                        summarize(
-                            profile,
-                            timing,
-                            p,
-                            workload,
-                            args.first_seed..args.first_seed + args.seeds,
-                        ),
-                    )
-                })
+                .map(|&p| (p, summarize(profile, timing, p, workload, seeds.clone())))
                 .collect();
             rows.push(Row {
                 workload,
@@ -131,7 +132,7 @@ fn main() -> ExitCode {
     let report = if args.brief {
         brief(&rows)
     } else {
-        report(&rows, &policies, timing, args.first_seed, args.seeds)
+        report(&rows, &policies, timing, seeds)
     };
     print!("{report}");
     if let Some(path) = &args.table {
@@ -143,23 +144,54 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The project's policy's margins on one row: over LOOK and over the best
-/// other policy, in delivered riders per run and in mean wait.
-fn margins(row: &Row) -> Option<(f64, f64, f64, &'static str)> {
-    let get = |k: PolicyKind| row.results.iter().find(|(p, _)| *p == k).map(|(_, s)| s);
-    let rate = get(PolicyKind::Rate)?;
-    let look = get(PolicyKind::Look)?;
-    let best = row
-        .results
-        .iter()
-        .filter(|(p, _)| *p != PolicyKind::Rate)
-        .max_by(|a, b| a.1.delivered.cmp(&b.1.delivered))?;
-    Some((
-        rate.delivered_per_run() - look.delivered_per_run(),
-        look.mean_wait() - rate.mean_wait(),
-        rate.delivered_per_run() - best.1.delivered_per_run(),
-        best.0.name(),
-    ))
+impl Row {
+    fn get(&self, k: PolicyKind) -> Option<&Summary> {
+        self.results.iter().find(|(p, _)| *p == k).map(|(_, s)| s)
+    }
+
+    /// The baseline (any policy but rate) that delivers most.
+    fn best_baseline(&self) -> Option<(PolicyKind, &Summary)> {
+        self.results
+            .iter()
+            .filter(|(p, _)| *p != PolicyKind::Rate)
+            .max_by(|a, b| a.1.delivered.cmp(&b.1.delivered))
+            .map(|(p, s)| (*p, s))
+    }
+
+    /// Rate's `metric` minus `k`'s, paired by seed.
+    fn rate_minus(&self, k: PolicyKind, metric: fn(&PerRun) -> f64) -> Option<Interval> {
+        Some(self.get(PolicyKind::Rate)?.minus(self.get(k)?, metric))
+    }
+}
+
+fn delivered(r: &PerRun) -> f64 {
+    r.delivered
+}
+
+fn wait_all(r: &PerRun) -> f64 {
+    r.wait_all
+}
+
+fn wait(r: &PerRun) -> f64 {
+    r.wait
+}
+
+/// An interval in a table cell: bold when it excludes zero in rate's
+/// favour, italic when it excludes zero against rate.
+fn cell(i: Interval, rate_ahead_when_positive: bool, prec: usize) -> String {
+    let text = format!("{i:.prec$}");
+    let (good, bad) = if rate_ahead_when_positive {
+        (i.above_zero(), i.below_zero())
+    } else {
+        (i.below_zero(), i.above_zero())
+    };
+    if good {
+        format!("**{text}**")
+    } else if bad {
+        format!("*{text}*")
+    } else {
+        text
+    }
 }
 
 fn brief(rows: &[Row]) -> String {
@@ -169,30 +201,43 @@ fn brief(rows: &[Row]) -> String {
         for (p, s) in &row.results {
             let _ = write!(
                 o,
-                " {}={:.2}/{:.2}s/{:.0}/{:.2}",
+                " {}={:.2}/{:.2}s/{:.2}",
                 p.name(),
                 s.delivered_per_run(),
                 s.mean_wait(),
-                s.max_wait(),
                 s.mean_wait_all()
             );
         }
-        if let Some((dl, dw, db, who)) = margins(row) {
-            let _ = write!(o, " | vs look {dl:+.1} wait {dw:+.1}s, vs {who} {db:+.1}");
-        }
         o.push('\n');
+        for (p, _) in row.results.iter().filter(|(p, _)| *p != PolicyKind::Rate) {
+            if let (Some(d), Some(w)) =
+                (row.rate_minus(*p, delivered), row.rate_minus(*p, wait_all))
+            {
+                let _ = writeln!(
+                    o,
+                    "    rate − {:<8} delivered {d:.3}  wait (all) {w:.3} s",
+                    p.name()
+                );
+            }
+        }
     }
     o
 }
 
 /// One row per workload and profile, one column per policy, of a mean wait;
-/// the best in bold, and LOOK's minus rate's.
-fn wait_table(o: &mut String, rows: &[Row], policies: &[PolicyKind], metric: fn(&Summary) -> f64) {
+/// the best in bold, and LOOK's minus rate's with its interval.
+fn wait_table(
+    o: &mut String,
+    rows: &[Row],
+    policies: &[PolicyKind],
+    metric: fn(&Summary) -> f64,
+    per_run: fn(&PerRun) -> f64,
+) {
     let _ = write!(o, "| workload | profile |");
     for p in policies {
         let _ = write!(o, " {} |", p.name());
     }
-    let _ = writeln!(o, " look − rate |");
+    let _ = writeln!(o, " rate − look [95 % CI] |");
     let _ = write!(o, "|---|---|");
     for _ in policies {
         let _ = write!(o, "---:|");
@@ -212,20 +257,52 @@ fn wait_table(o: &mut String, rows: &[Row], policies: &[PolicyKind], metric: fn(
                 let _ = write!(o, " {:.1} |", metric(s));
             }
         }
-        let get = |k: PolicyKind| {
-            row.results
-                .iter()
-                .find(|(p, _)| *p == k)
-                .map(|(_, s)| metric(s))
-        };
-        match (get(PolicyKind::Look), get(PolicyKind::Rate)) {
-            (Some(l), Some(r)) => {
-                let _ = writeln!(o, " {:+.2} |", l - r);
+        match row.rate_minus(PolicyKind::Look, per_run) {
+            Some(i) => {
+                let _ = writeln!(o, " {} |", cell(i, false, 2));
             }
-            _ => {
+            None => {
                 let _ = writeln!(o, " – |");
             }
         }
+    }
+}
+
+/// Rate minus every baseline on every row, with intervals.
+fn difference_table(
+    o: &mut String,
+    rows: &[Row],
+    policies: &[PolicyKind],
+    per_run: fn(&PerRun) -> f64,
+    rate_ahead_when_positive: bool,
+) {
+    let others: Vec<PolicyKind> = policies
+        .iter()
+        .copied()
+        .filter(|&p| p != PolicyKind::Rate)
+        .collect();
+    let _ = write!(o, "| workload | profile |");
+    for p in &others {
+        let _ = write!(o, " rate − {} |", p.name());
+    }
+    let _ = write!(o, "\n|---|---|");
+    for _ in &others {
+        let _ = write!(o, "---:|");
+    }
+    o.push('\n');
+    for row in rows {
+        let _ = write!(o, "| {} | {} |", row.workload.name(), row.profile.name);
+        for &p in &others {
+            match row.rate_minus(p, per_run) {
+                Some(i) => {
+                    let _ = write!(o, " {} |", cell(i, rate_ahead_when_positive, 2));
+                }
+                None => {
+                    let _ = write!(o, " – |");
+                }
+            }
+        }
+        o.push('\n');
     }
 }
 
@@ -233,19 +310,43 @@ fn report(
     rows: &[Row],
     policies: &[PolicyKind],
     timing: Timing,
-    first_seed: u64,
-    seeds: u64,
+    seeds: core::ops::Range<u64>,
 ) -> String {
     let mut o = String::new();
+    let n = seeds.end - seeds.start;
+    let held_out = elevsim::disjoint(&seeds, &TUNING_SEEDS);
     let _ = writeln!(o, "# Simulated scheduling policies\n");
     let _ = writeln!(
         o,
         "Generated by `make bench-sim` (`userspace/elevsim`): the module's own logic \
          (`src/logic`) stepped in virtual time, {} ms per floor and {} ms per stop, \
          the elevator started at t=0 on floor 1, requests issued at their arrival times, \
-         {HORIZON_MS} ms window. Each workload runs with {seeds} seeds from {first_seed} on each profile; \
+         {HORIZON_MS} ms window. Each workload runs with the {n} seeds {}..={} on each profile; \
          counts are means per run, waits are pooled over all runs.\n",
-        timing.floor_ms, timing.load_ms
+        timing.floor_ms,
+        timing.load_ms,
+        seeds.start,
+        seeds.end - 1,
+    );
+    let _ = writeln!(
+        o,
+        "**Seeds.** The policies' constants were tuned on seeds {}..={} only. {}\n",
+        TUNING_SEEDS.start,
+        TUNING_SEEDS.end - 1,
+        if held_out {
+            "These seeds are disjoint from them (held out): nothing was tuned on them."
+        } else {
+            "**These seeds overlap the tuning seeds: the numbers below are in-sample.**"
+        }
+    );
+    let _ = writeln!(
+        o,
+        "**Intervals.** Every policy runs on the same requests for a given seed, so a \
+         difference between two policies is taken per seed and averaged: `+8.31 [+7.90, +8.72]` \
+         is the mean difference over the {n} seeds with its 95 % confidence interval \
+         (Student's t on the paired differences). **Bold**: the interval excludes zero in \
+         rate's favour; *italic*: it excludes zero against rate; plain: no difference shown \
+         at this sample size.\n"
     );
     let _ = writeln!(o, "Workloads:\n");
     for w in Workload::ALL {
@@ -274,7 +375,10 @@ fn report(
         "Policies (`src/logic/policy.rs`): `rate` is the project's (plans up to {} stops ahead by \
          simulating head-of-line boarding exactly, with ageing); `look` and `scan` sweep, stopping \
          wherever someone gets off or on; `fifo` serves the oldest rider (aboard first) and stops \
-         only at its target; `nearest` goes to the nearest floor where someone gets off or on. \
+         only at its target; `fifo-off` is the same but also stops wherever a rider aboard gets \
+         off; `nearest` goes to the nearest floor where someone gets off or on; `peer` is the \
+         peers' common policy (nearest waiting floor when the car is empty, else the first aboard \
+         rider's destination, stopping wherever someone gets off or on). \
          `rate`'s stated starvation bound (a rider boards at most this long after reaching the \
          head of its line): {} s on 5 floors, {} s on 6 floors; compare the *max head* column.\n",
         elevator_logic::policy::PLAN_STOPS,
@@ -286,12 +390,12 @@ fn report(
     for p in policies {
         let _ = write!(o, " {} |", p.name());
     }
-    let _ = writeln!(o, " rate − look | rate − best other |");
+    let _ = writeln!(o, " rate − best baseline [95 % CI] |");
     let _ = write!(o, "|---|---|---:|");
     for _ in policies {
         let _ = write!(o, "---:|");
     }
-    let _ = writeln!(o, "---:|---:|");
+    let _ = writeln!(o, "---|");
     for row in rows {
         let bound = row.results.first().map_or(0.0, |(_, s)| s.bound_per_run());
         let _ = write!(
@@ -313,22 +417,36 @@ fn report(
                 let _ = write!(o, " {:.1} |", s.delivered_per_run());
             }
         }
-        match margins(row) {
-            Some((dl, _, db, who)) => {
-                let _ = writeln!(o, " {dl:+.2} | {db:+.2} ({who}) |");
+        match row
+            .best_baseline()
+            .and_then(|(k, _)| Some((k, row.rate_minus(k, delivered)?)))
+        {
+            Some((k, i)) => {
+                let _ = writeln!(o, " {} ({}) |", cell(i, true, 2), k.name());
             }
             None => {
-                let _ = writeln!(o, " – | – |");
+                let _ = writeln!(o, " – |");
             }
         }
     }
     let _ = writeln!(
         o,
+        "\n### Rate minus each baseline, riders delivered per run [95 % CI]\n"
+    );
+    difference_table(&mut o, rows, policies, delivered, true);
+    let _ = writeln!(
+        o,
         "\n## Mean wait of every rider (s)\n\nArrival to boarding for every rider who boarded \
          in the window, and arrival to 180 s for every rider still waiting then: the fair \
-         measure when a policy cannot serve everyone.\n"
+         measure when a policy cannot serve everyone. The interval is on the per-seed means \
+         (negative: rate's riders wait less).\n"
     );
-    wait_table(&mut o, rows, policies, Summary::mean_wait_all);
+    wait_table(&mut o, rows, policies, Summary::mean_wait_all, wait_all);
+    let _ = writeln!(
+        o,
+        "\n### Rate minus each baseline, mean wait of every rider per run (s) [95 % CI]\n"
+    );
+    difference_table(&mut o, rows, policies, wait_all, false);
     let _ = writeln!(
         o,
         "\n## Mean wait of delivered riders (s)\n\nArrival to boarding, over the riders \
@@ -338,7 +456,7 @@ fn report(
          the policy with the shorter rides shows the longer waits, and riders never served \
          do not count at all. Compare the table above there.\n"
     );
-    wait_table(&mut o, rows, policies, Summary::mean_wait);
+    wait_table(&mut o, rows, policies, Summary::mean_wait, wait);
     let _ = writeln!(o, "\n## Details\n");
     for row in rows {
         let first = row.results.first().map(|(_, s)| s);
