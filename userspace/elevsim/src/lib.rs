@@ -37,6 +37,9 @@
 //! differences between two policies are paired per seed; [`paired`] gives
 //! their mean with a 95 % t-interval.
 
+pub mod cost;
+pub mod offline;
+
 use elevator_logic::{
     issue_growing, Building, Event, HostBuilding, PolicyKind, Profile, Step, Timing,
 };

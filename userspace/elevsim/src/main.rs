@@ -10,6 +10,7 @@
 
 use clap::Parser;
 use elevator_logic::{PolicyKind, Profile, Timing, PROFILES};
+use elevsim::offline::plan_seeds;
 use elevsim::{
     percentile_s, summarize, Interval, PerRun, Summary, Workload, HELD_OUT_SEEDS, HORIZON_MS,
     TUNING_SEEDS,
@@ -52,6 +53,15 @@ struct Args {
     /// Print only the summary (one line per workload), for tuning.
     #[arg(long)]
     brief: bool,
+    /// Seeds (the first of the block) the offline planner runs on; 0: none.
+    #[arg(long, default_value_t = 100)]
+    offline_seeds: u64,
+    /// Skip the cost-of-a-step measurement.
+    #[arg(long)]
+    no_cost: bool,
+    /// The offline planner's beam width (it also runs with twice this).
+    #[arg(long, default_value_t = 64)]
+    offline_width: usize,
 }
 
 fn pick<T: Copy>(
@@ -73,6 +83,52 @@ struct Row {
     workload: Workload,
     profile: &'static Profile,
     results: Vec<(PolicyKind, Summary)>,
+    offline: Option<Offline>,
+}
+
+/// The offline planner's results on the first seeds of a row.
+struct Offline {
+    width: usize,
+    /// Delivered per seed with beam width `width`.
+    base: Vec<f64>,
+    /// Delivered per seed with beam width `2 × width`.
+    doubled: Vec<f64>,
+    /// Rate's delivered on the same seeds.
+    rate: Vec<f64>,
+    /// Seconds of planning per run with `2 × width`.
+    secs_per_run: f64,
+}
+
+impl Offline {
+    fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    }
+
+    /// The yardstick: the wider beam.
+    fn best(&self) -> f64 {
+        Self::mean(&self.doubled)
+    }
+
+    /// Rate's share of the yardstick (ratio of the means).
+    fn fraction(&self) -> f64 {
+        Self::mean(&self.rate) / self.best().max(1e-9)
+    }
+
+    /// `rate − 0.95 × offline` per seed.
+    fn margin_95(&self) -> Interval {
+        let o: Vec<f64> = self.doubled.iter().map(|x| 0.95 * x).collect();
+        elevsim::paired(&self.rate, &o)
+    }
+
+    fn convergence(&self) -> Interval {
+        elevsim::paired(&self.doubled, &self.base)
+    }
+}
+
+/// The rows the issue calls busy: where the policy's choices matter most.
+fn busy(w: Workload, p: &Profile) -> bool {
+    matches!(w, Workload::Saturated | Workload::Steady4)
+        || (w == Workload::Bursts && p.name == "dorm")
 }
 
 fn main() -> ExitCode {
@@ -122,18 +178,49 @@ fn main() -> ExitCode {
                 .iter()
                 .map(|&p| (p, summarize(profile, timing, p, workload, seeds.clone())))
                 .collect();
+            let offline = (args.offline_seeds > 0 && !args.brief).then(|| {
+                let n = args.offline_seeds.min(seeds.end - seeds.start);
+                let first = seeds.start..seeds.start + n;
+                let delivered = |plans: Vec<elevsim::offline::Plan>| {
+                    plans.iter().map(|p| p.delivered as f64).collect::<Vec<_>>()
+                };
+                let w = args.offline_width;
+                let base = delivered(plan_seeds(profile, timing, workload, first.clone(), w));
+                let t0 = std::time::Instant::now();
+                let doubled =
+                    delivered(plan_seeds(profile, timing, workload, first.clone(), 2 * w));
+                let secs_per_run = t0.elapsed().as_secs_f64() / n as f64;
+                let rate = first
+                    .map(|seed| {
+                        let reqs = workload.requests(profile, seed);
+                        elevsim::run(profile, timing, PolicyKind::Rate, &reqs, HORIZON_MS).delivered
+                            as f64
+                    })
+                    .collect();
+                Offline {
+                    width: w,
+                    base,
+                    doubled,
+                    rate,
+                    secs_per_run,
+                }
+            });
             rows.push(Row {
                 workload,
                 profile,
                 results,
+                offline,
             });
         }
     }
-    let report = if args.brief {
+    let mut report = if args.brief {
         brief(&rows)
     } else {
         report(&rows, &policies, timing, seeds)
     };
+    if !args.brief && !args.no_cost {
+        cost_table(&mut report, &policies);
+    }
     print!("{report}");
     if let Some(path) = &args.table {
         if let Err(e) = std::fs::write(path, &report) {
@@ -306,6 +393,93 @@ fn difference_table(
     }
 }
 
+fn cost_table(o: &mut String, policies: &[PolicyKind]) {
+    let _ = writeln!(
+        o,
+        "## Cost of a step\n\nOne call of the module's step function (finish the move, the \
+         policy's decision, unloading and boarding), which the kthread makes holding the \
+         building's mutex, timed on the host (`userspace/elevsim/src/cost.rs`, release build, \
+         this machine) on the pets building with 10, 300 and 100,000 riders kept waiting \
+         (one new random rider after each step): 20,000 steps each, in µs. *step* is the whole \
+         call, timed once per state (its p99 includes the host's preemptions: this machine is \
+         shared with kernel builds); *decision* is the policy's decision alone on the same \
+         states, the fastest of {} runs per state, and *worst decision* the largest of those \
+         over all states: the longest the policy makes the mutex wait. The VM's numbers are in \
+         `docs/bench.md`. Nothing here grows with the number waiting: the policies look at the \
+         head of each line only (rate at its first {} riders).\n",
+        elevsim::cost::REPEATS,
+        elevator_logic::policy::PLAN_STOPS * elevator_logic::MAX_ABOARD,
+    );
+    let _ = writeln!(
+        o,
+        "| policy | waiting | step mean | step p99 | decision mean | worst decision |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
+    for &p in policies {
+        for waiting in [10, 300, 100_000] {
+            let c = elevsim::cost::measure(&elevator_logic::profile::PETS, p, waiting, 20_000, 1);
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                p.name(),
+                waiting,
+                c.mean_ns / 1000.0,
+                c.p99_ns as f64 / 1000.0,
+                c.decide_mean_ns / 1000.0,
+                c.decide_max_ns as f64 / 1000.0,
+            );
+        }
+    }
+    o.push('\n');
+}
+
+fn offline_table(o: &mut String, rows: &[Row]) {
+    let Some(first) = rows.iter().find_map(|r| r.offline.as_ref()) else {
+        return;
+    };
+    let (n, w) = (first.base.len(), first.width);
+    let _ = writeln!(
+        o,
+        "\n## The offline yardstick\n\nThe offline planner (`userspace/elevsim/src/offline.rs`) \
+         knows every request in advance and beam-searches the car's sequences of stops, playing \
+         each with the module's own step function (same rules, limits and timing), so each count \
+         is a schedule the elevator could run: a lower bound on the optimum. It runs on the first \
+         {n} seeds of the block with beam width {w} and {w2}; *offline* is the {w2}-wide result, \
+         *doubling* what doubling the width from {w} to {w2} added (a small interval around zero \
+         means the search has about converged at this kind of width; it is still only a lower \
+         bound). *rate* is rate on the same {n} seeds, *rate / offline* the ratio of the means, \
+         and the last column the interval of `rate − 0.95 × offline` per seed (above zero: rate \
+         is shown to reach 95 %). Busy rows (saturated, steady-4s, bursts on dorm) are marked.\n",
+        w2 = 2 * w,
+    );
+    let _ = writeln!(
+        o,
+        "| workload | profile | busy | offline | doubling [95 % CI] | rate | rate / offline | \
+         rate − 0.95 × offline [95 % CI] | s per plan |"
+    );
+    let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let Some(off) = &row.offline else { continue };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {:.1} | {:.2} | {:.1} | {:.1} % | {} | {:.2} |",
+            row.workload.name(),
+            row.profile.name,
+            if busy(row.workload, row.profile) {
+                "yes"
+            } else {
+                ""
+            },
+            off.best(),
+            off.convergence(),
+            Offline::mean(&off.rate),
+            100.0 * off.fraction(),
+            cell(off.margin_95(), true, 2),
+            off.secs_per_run,
+        );
+    }
+}
+
 fn report(
     rows: &[Row],
     policies: &[PolicyKind],
@@ -434,6 +608,7 @@ fn report(
         "\n### Rate minus each baseline, riders delivered per run [95 % CI]\n"
     );
     difference_table(&mut o, rows, policies, delivered, true);
+    offline_table(&mut o, rows);
     let _ = writeln!(
         o,
         "\n## Mean wait of every rider (s)\n\nArrival to boarding for every rider who boarded \

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The cost of one step of the elevator (the policy's decision included),
+//! as the kthread takes it under the building's mutex, measured on the host
+//! with many riders waiting.
+
+use crate::random_request;
+use elevator_logic::{
+    issue_growing, Building, HostBuilding, Policy, PolicyKind, Profile, Step, Timing,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::time::Instant;
+
+/// Step times of one policy at one number of riders waiting, ns.
+#[derive(Debug, Clone)]
+pub struct Cost {
+    /// Riders kept waiting.
+    pub waiting: usize,
+    /// Steps timed.
+    pub steps: usize,
+    /// Mean of the whole step, ns.
+    pub mean_ns: f64,
+    /// 99th percentile of the whole step, ns.
+    pub p99_ns: u64,
+    /// Mean of the decision alone, ns (each state's fastest of
+    /// [`REPEATS`] runs).
+    pub decide_mean_ns: f64,
+    /// Slowest decision, ns: the largest over all states of that state's
+    /// fastest of [`REPEATS`] runs, so the host's preemptions (this
+    /// machine is shared) do not show as decision time.
+    pub decide_max_ns: u64,
+}
+
+/// Runs of each decision, the fastest counting.
+pub const REPEATS: usize = 5;
+
+/// Times `steps` steps of `policy` on `profile` with about `waiting` riders
+/// waiting throughout: the building starts with `waiting` random riders and
+/// one new random rider is issued after each step (outside the timing), so
+/// the lines stay as long while the car works.
+pub fn measure(
+    profile: &'static Profile,
+    policy: PolicyKind,
+    waiting: usize,
+    steps: usize,
+    seed: u64,
+) -> Cost {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let floors = i32::from(profile.floors);
+    let mut b: HostBuilding = Building::new(profile, Timing::COURSE, policy);
+    for _ in 0..waiting {
+        let r = random_request(&mut rng, floors, 0);
+        issue_growing(&mut b, r.start, r.dest, r.kind, 0).expect("valid request");
+    }
+    b.start().expect("fresh building starts");
+    let mut now = 0u64;
+    let mut times = Vec::with_capacity(steps);
+    let mut decide = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        // The decision alone, on the state the step is about to see (after
+        // the move in progress; a fresh policy, as the rate policy keeps
+        // only a direction for its fallback).
+        let mut fastest = u64::MAX;
+        for _ in 0..REPEATS {
+            let mut p = Policy::new(policy);
+            let t0 = Instant::now();
+            std::hint::black_box(p.choose(std::hint::black_box(&b), now));
+            fastest = fastest.min(t0.elapsed().as_nanos() as u64);
+        }
+        decide.push(fastest);
+        let t0 = Instant::now();
+        let step = std::hint::black_box(b.step(now, &mut |_| {}));
+        times.push(t0.elapsed().as_nanos() as u64);
+        now += match step {
+            Step::Sleep(ms) => u64::from(ms),
+            Step::Wait => 1_000,
+        };
+        while (b.waiting() as usize) < waiting {
+            let r = random_request(&mut rng, floors, now);
+            issue_growing(&mut b, r.start, r.dest, r.kind, now).expect("valid request");
+        }
+    }
+    times.sort_unstable();
+    let n = times.len().max(1);
+    Cost {
+        waiting,
+        steps,
+        mean_ns: times.iter().sum::<u64>() as f64 / n as f64,
+        p99_ns: times
+            .get((n * 99).div_ceil(100).saturating_sub(1))
+            .copied()
+            .unwrap_or(0),
+        decide_mean_ns: decide.iter().sum::<u64>() as f64 / n as f64,
+        decide_max_ns: decide.iter().copied().max().unwrap_or(0),
+    }
+}

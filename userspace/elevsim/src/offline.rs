@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The offline planner: a yardstick for the policies.
+//!
+//! It knows every request of the run in advance and searches over the car's
+//! sequences of stops for one that delivers many riders in the window. It
+//! plays every candidate with the module's own step function
+//! ([`elevator_logic::Building::step_as`]: the same unloading, head-of-line
+//! boarding, limits and timing as every policy), so what it finds is a
+//! schedule the elevator can really run, and its count is a lower bound on
+//! the best any policy could do on that run.
+//!
+//! # Search
+//!
+//! A time-synchronous beam search. A node is a building after some sequence
+//! of decisions, with its clock. The clock is cut into slices of
+//! min(floor, stop) time; slices are taken in order, and in each the best
+//! `width` nodes (by [`score`]; duplicates of the same car and lines
+//! dropped) are expanded, each into one child per *move*:
+//!
+//! * **serve f** for every floor `f` where a stop would move somebody now:
+//!   go there without stopping and stop (riders get off, the head of the
+//!   line boards);
+//! * with nothing to do anywhere: **wait** for the next request where the
+//!   car stands, or **move one floor** towards the floor of the next
+//!   request (the planner knows it).
+//!
+//! Every move takes at least one slice, so children land in later slices.
+//! A node whose clock passes the window is finished; the answer is the
+//! finished node with the most deliveries (delivery stop starting at or
+//! before the end of the window, as for the policies).
+//!
+//! The planner does not pass floors where a stop would help without
+//! stopping only because "serve f" ends at `f`: any stop on the way is the
+//! sequence "serve g, serve f", also searched. It does not anticipate riders
+//! who arrive while the car travels to `f` (they are seen at the next
+//! decision).
+
+use crate::{Request, HORIZON_MS};
+use elevator_logic::policy::Choice;
+use elevator_logic::{
+    issue_growing, Building, Event, HostBuilding, PolicyKind, Profile, Step, Timing,
+};
+use std::collections::HashMap;
+
+/// A building part-way through a plan.
+struct Node {
+    b: HostBuilding,
+    /// The clock of the next step.
+    now: u64,
+    /// Where the car stands at the next step (after the move in progress).
+    pos: u8,
+    /// Requests issued so far.
+    next: usize,
+    /// Riders delivered at or before the horizon.
+    delivered: u64,
+    /// The clock passed the horizon.
+    done: bool,
+}
+
+/// What the planner found on one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Riders the best plan found delivers in the window.
+    pub delivered: u64,
+    /// Nodes expanded.
+    pub expanded: u64,
+}
+
+struct Search<'a> {
+    requests: &'a [Request],
+    horizon: u64,
+}
+
+impl Search<'_> {
+    /// Issues the requests that have arrived by the node's clock.
+    fn arrive(&self, n: &mut Node) {
+        while n.next < self.requests.len() && self.requests[n.next].at_ms <= n.now.min(self.horizon)
+        {
+            let r = self.requests[n.next];
+            n.next += 1;
+            // Invalid requests are refused, as in `run`.
+            let _ = issue_growing(&mut n.b, r.start, r.dest, r.kind, r.at_ms);
+        }
+        if n.now > self.horizon {
+            n.done = true;
+        }
+    }
+
+    /// One step with `choice` (none when the node finishes first).
+    fn step(&self, n: &mut Node, choice: Choice) {
+        self.arrive(n);
+        if n.done {
+            return;
+        }
+        let horizon = self.horizon;
+        let mut delivered = 0;
+        let step = n.b.step_as(choice, n.now, &mut |e| {
+            if let Event::Delivered { at_ms, .. } = e {
+                if at_ms <= horizon {
+                    delivered += 1;
+                }
+            }
+        });
+        n.delivered += delivered;
+        match step {
+            Step::Sleep(ms) => {
+                if let Choice::Go(t) = choice {
+                    n.pos = if t > n.pos { n.pos + 1 } else { n.pos - 1 };
+                }
+                n.now += u64::from(ms);
+            }
+            Step::Wait => match self.requests.get(n.next) {
+                Some(r) if r.at_ms <= self.horizon => n.now = r.at_ms,
+                _ => n.done = true,
+            },
+        }
+        self.arrive(n);
+    }
+
+    /// The children of `n`: one per move.
+    fn children(&self, n: &Node, out: &mut Vec<Node>) {
+        let floors = n.b.profile().floors;
+        let copy = |n: &Node| Node {
+            b: n.b.try_clone().expect("host allocation"),
+            now: n.now,
+            pos: n.pos,
+            next: n.next,
+            delivered: n.delivered,
+            done: n.done,
+        };
+        if n.b.has_work() {
+            for f in (1..=floors).filter(|&f| n.b.work_at(f)) {
+                let mut c = copy(n);
+                while c.pos != f && !c.done {
+                    self.step(&mut c, Choice::Go(f));
+                }
+                if !c.done {
+                    // Riders only join lines while the car travels, and the
+                    // car's load is unchanged, so the stop still moves somebody.
+                    debug_assert!(c.b.work_at(f));
+                    self.step(&mut c, Choice::Stop);
+                }
+                out.push(c);
+            }
+            return;
+        }
+        let mut c = copy(n);
+        self.step(&mut c, Choice::Idle);
+        out.push(c);
+        if let Some(r) = self.requests.get(n.next) {
+            let g = r.start;
+            if (1..=i32::from(floors)).contains(&g) && g != i32::from(n.pos) {
+                let mut c = copy(n);
+                self.step(&mut c, Choice::Go(g as u8));
+                out.push(c);
+            }
+        }
+    }
+}
+
+/// A node's promise, to rank nodes of the same time slice: riders
+/// delivered, plus part of a rider for each one aboard (more the closer to
+/// its floor), less the time the node has used beyond the slice's start
+/// (about one delivery per 2 s when busy).
+pub fn score(delivered: u64, aboard_floors_to_go: &[u8], late_ms: u64) -> f64 {
+    let aboard: f64 = aboard_floors_to_go
+        .iter()
+        .map(|&d| 0.6 - 0.1 * f64::from(d))
+        .sum();
+    delivered as f64 + aboard - late_ms as f64 / 2000.0
+}
+
+fn node_score(n: &Node, slice_start: u64) -> f64 {
+    let mut togo = [0u8; elevator_logic::MAX_ABOARD];
+    let riders = n.b.car().riders();
+    for (t, r) in togo.iter_mut().zip(riders) {
+        *t = r.dest.abs_diff(n.pos);
+    }
+    score(
+        n.delivered,
+        &togo[..riders.len()],
+        n.now.saturating_sub(slice_start),
+    )
+}
+
+/// What makes two nodes the same for the rest of the run: the car's
+/// floor and riders, every line, the requests issued. (The clock is within
+/// one slice.)
+fn signature(n: &Node) -> Vec<u64> {
+    let b = &n.b;
+    let mut v = vec![u64::from(n.pos), n.next as u64, b.serviced(), b.waiting()];
+    let mut car: Vec<u64> = b
+        .car()
+        .riders()
+        .iter()
+        .map(|r| r.arrival_ms << 16 | u64::from(r.start) << 8 | u64::from(r.dest))
+        .collect();
+    car.sort_unstable();
+    v.extend(car);
+    for f in 1..=b.profile().floors {
+        v.push(b.queue(f).len() as u64);
+    }
+    v
+}
+
+/// Plans `requests` on `profile` with beam width `width`.
+pub fn plan(profile: &'static Profile, timing: Timing, requests: &[Request], width: usize) -> Plan {
+    let search = Search {
+        requests,
+        horizon: HORIZON_MS,
+    };
+    // The policy of the building is never consulted: every step is forced.
+    let mut b: HostBuilding = Building::new(profile, timing, PolicyKind::Look);
+    b.start().expect("fresh building starts");
+    let mut root = Node {
+        b,
+        now: 0,
+        pos: 1,
+        next: 0,
+        delivered: 0,
+        done: false,
+    };
+    search.arrive(&mut root);
+    let slice = u64::from(timing.floor_ms.min(timing.load_ms)).max(1);
+    let mut buckets: Vec<Vec<Node>> = Vec::new();
+    let mut best = 0;
+    let mut expanded = 0;
+    let put = |n: Node, buckets: &mut Vec<Vec<Node>>, best: &mut u64, min_bucket: usize| {
+        if n.done {
+            *best = (*best).max(n.delivered);
+            return;
+        }
+        let k = ((n.now / slice) as usize).max(min_bucket);
+        if buckets.len() <= k {
+            buckets.resize_with(k + 1, Vec::new);
+        }
+        buckets[k].push(n);
+    };
+    put(root, &mut buckets, &mut best, 0);
+    let mut k = 0;
+    let mut kids = Vec::new();
+    while k < buckets.len() {
+        let mut nodes = std::mem::take(&mut buckets[k]);
+        let start = k as u64 * slice;
+        let mut ranked: Vec<(f64, usize)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (node_score(n, start), i))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut seen = HashMap::new();
+        let mut keep = Vec::new();
+        for (_, i) in ranked {
+            if keep.len() == width {
+                break;
+            }
+            if seen.insert(signature(&nodes[i]), ()).is_none() {
+                keep.push(i);
+            }
+        }
+        keep.sort_unstable();
+        for (j, n) in nodes.drain(..).enumerate() {
+            if keep.binary_search(&j).is_err() {
+                continue;
+            }
+            expanded += 1;
+            search.children(&n, &mut kids);
+            for c in kids.drain(..) {
+                put(c, &mut buckets, &mut best, k + 1);
+            }
+        }
+        k += 1;
+    }
+    Plan {
+        delivered: best,
+        expanded,
+    }
+}
+
+/// [`plan`] on every seed of `seeds` (in order), spread over the CPUs.
+pub fn plan_seeds(
+    profile: &'static Profile,
+    timing: Timing,
+    workload: crate::Workload,
+    seeds: core::ops::Range<u64>,
+    width: usize,
+) -> Vec<Plan> {
+    let seeds: Vec<u64> = seeds.collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = seeds.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = seeds
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&seed| {
+                            plan(profile, timing, &workload.requests(profile, seed), width)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("planner thread"))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{run, upper_bound, Workload};
+    use elevator_logic::{profile, PROFILES};
+
+    /// A rider who arrives 6 s before the end on the top floor can only be
+    /// delivered by a car already waiting there: every policy waits on
+    /// floor 1 and misses it, the planner, knowing the future, does not.
+    #[test]
+    fn uses_its_knowledge_of_the_future() {
+        let p = &profile::PETS;
+        let reqs = [Request {
+            at_ms: HORIZON_MS - 6_000,
+            start: 5,
+            dest: 4,
+            kind: 0,
+        }];
+        for k in PolicyKind::ALL {
+            assert_eq!(run(p, Timing::COURSE, k, &reqs, HORIZON_MS).delivered, 0);
+        }
+        assert_eq!(plan(p, Timing::COURSE, &reqs, 4).delivered, 1);
+    }
+
+    #[test]
+    fn never_beats_the_bound_and_beats_look_when_saturated() {
+        for w in Workload::ALL {
+            for p in PROFILES {
+                for seed in 0..2 {
+                    let reqs = w.requests(p, seed);
+                    let valid: Vec<Request> = reqs
+                        .iter()
+                        .copied()
+                        .filter(|r| elevator_logic::validate(p, r.start, r.dest, r.kind).is_ok())
+                        .collect();
+                    let planned = plan(p, Timing::COURSE, &reqs, 8).delivered;
+                    let bound = upper_bound(p, Timing::COURSE, &valid, HORIZON_MS);
+                    assert!(planned <= bound, "{} {} {seed}", w.name(), p.name);
+                    if w == Workload::Saturated {
+                        let look = run(p, Timing::COURSE, PolicyKind::Look, &reqs, HORIZON_MS);
+                        assert!(planned > look.delivered, "{} {seed}", p.name);
+                    }
+                }
+            }
+        }
+    }
+}
