@@ -41,14 +41,18 @@ cases!(
     proc_commands,
     bad_proc_writes_change_nothing,
     head_of_line_boarding_weight_limit,
+    boarding_stops_at_the_first_misfit,
     boarding_count_limit,
     office_exact_and_half_pound_loads,
+    every_rider_weight_in_every_profile,
     unload_before_load,
     stop_delivers_aboard_without_boarding,
+    no_boarding_at_an_unload_stop_while_deactivating,
     restart_after_offline,
     course_sequence,
     every_policy_drains,
     proc_read_never_waits_for_a_move,
+    moves_and_stops_take_their_time,
     large_queue_read_whole_any_chunking,
     idle_thread_never_wakes,
     rmmod_in_every_state,
@@ -93,7 +97,7 @@ fn load_shows_offline_floor_1(_: bool) -> R {
 
 fn proc_readable_by_everyone_writable_by_root(_: bool) -> R {
     insmod("")?;
-    let read = as_nobody(|| match fs::read_to_string(PROC) {
+    let read = as_nobody(|| match read_proc() {
         Ok(s) if s.starts_with("Elevator state: OFFLINE") => 0,
         _ => 1,
     });
@@ -129,21 +133,77 @@ fn module_parameters_visible(_: bool) -> R {
 }
 
 fn bad_module_parameters_rejected(_: bool) -> R {
-    for args in [
-        "profile=nope",
-        "profile=",
-        "profile=PETS",
-        "floor_ms=0",
-        "load_ms=0",
-        "floor_ms=abc",
-        "floor_ms=-5",
-        "floor_ms=60001",
-        "load_ms=99999999999",
-        "policy=bogus",
+    // Each bad value: finit_module(2) fails with EINVAL, nothing is left
+    // behind, and the kernel log has the line that names the value: the
+    // module's own for values it checks, the kernel's parameter parser's
+    // (also prefixed `elevator:`) for values that are not unsigned numbers.
+    // That parser answers ERANGE, not EINVAL, for a number over 2^32 - 1.
+    for (args, errno, line) in [
+        (
+            "profile=nope",
+            libc::EINVAL,
+            "elevator: unknown profile=nope (expected",
+        ),
+        (
+            "profile=",
+            libc::EINVAL,
+            "elevator: unknown profile= (expected",
+        ),
+        (
+            "profile=PETS",
+            libc::EINVAL,
+            "elevator: unknown profile=PETS (expected",
+        ),
+        (
+            "floor_ms=0",
+            libc::EINVAL,
+            "elevator: floor_ms=0 load_ms=1000: both must be 1..=60000",
+        ),
+        (
+            "load_ms=0",
+            libc::EINVAL,
+            "elevator: floor_ms=2000 load_ms=0: both must be 1..=60000",
+        ),
+        (
+            "floor_ms=60001",
+            libc::EINVAL,
+            "elevator: floor_ms=60001 load_ms=1000: both must be 1..=60000",
+        ),
+        (
+            "load_ms=60001 floor_ms=5",
+            libc::EINVAL,
+            "elevator: floor_ms=5 load_ms=60001: both must be 1..=60000",
+        ),
+        (
+            "floor_ms=abc",
+            libc::EINVAL,
+            "elevator: `abc' invalid for parameter `floor_ms'",
+        ),
+        (
+            "floor_ms=-5",
+            libc::EINVAL,
+            "elevator: `-5' invalid for parameter `floor_ms'",
+        ),
+        (
+            "load_ms=99999999999",
+            libc::ERANGE,
+            "elevator: `99999999999' invalid for parameter `load_ms'",
+        ),
+        (
+            "policy=bogus",
+            libc::EINVAL,
+            "elevator: unknown policy=bogus (expected",
+        ),
     ] {
         clear_kernel_log();
-        let (okay, out) = sh(&format!("insmod {} {}", MODULE, args));
-        ensure!(!okay, "insmod {} succeeded", args);
+        let r = finit_module(args);
+        ensure!(
+            r.as_ref().err().and_then(|e| e.raw_os_error()) == Some(errno),
+            "finit_module(elevator.ko, {:?}) returned {:?}, expected {}",
+            args,
+            r,
+            std::io::Error::from_raw_os_error(errno)
+        );
         ensure!(!loaded(), "module loaded after insmod {}", args);
         ensure!(
             !std::path::Path::new(PROC).exists(),
@@ -152,13 +212,20 @@ fn bad_module_parameters_rejected(_: bool) -> R {
         );
         let (_, log) = sh("dmesg");
         ensure!(
-            log.contains("elevator") || out.contains("nvalid") || out.contains("nknown"),
-            "no message for {}: {} / {}",
+            log.contains(line),
+            "no kernel log line {:?} for {}; log: {}",
+            line,
             args,
-            out.trim(),
             log.trim()
         );
     }
+    // busybox insmod reports the failure too.
+    let (okay, out) = sh(&format!("insmod {} profile=nope", MODULE));
+    ensure!(
+        !okay,
+        "busybox insmod profile=nope succeeded: {}",
+        out.trim()
+    );
     clear_kernel_log();
     for args in [
         "floor_ms=1 load_ms=1",
@@ -388,6 +455,110 @@ fn head_of_line_boarding_weight_limit(_: bool) -> R {
     Ok(())
 }
 
+/// Riders shown as `C2`-style strings.
+fn riders(rs: &[elevator_proc::Rider]) -> Vec<String> {
+    rs.iter().map(|r| r.to_string()).collect()
+}
+
+/// Loads pets with a long stop, queues `queue` (type, destination) on floor 1
+/// and returns the snapshot of the stop at floor 1 (boarding is done by then).
+fn board_at_floor_1(queue: &[(i32, i32)]) -> Result<Snapshot, String> {
+    insmod("floor_ms=5000 load_ms=10000")?;
+    for &(t, d) in queue {
+        ok(issue(1, d, t), "issue")?;
+    }
+    ok(start(), "start")?;
+    wait_for("loading at 1", 10 * SEC, |s| {
+        s.state == State::Loading && s.current_floor == 1
+    })
+}
+
+fn boarding_stops_at_the_first_misfit(_: bool) -> R {
+    // Weight: D D P weigh 46; the next D would make 62; the C behind it would
+    // make 49 and fit, but boarding stopped at the D (SPEC rule 3).
+    let s = board_at_floor_1(&[(3, 2), (3, 2), (1, 2), (3, 3), (0, 4)])?;
+    ensure_eq!(riders(&s.aboard), ["D2", "D2", "P2"], "aboard (weight)");
+    ensure_eq!(s.load_x10, 460, "load (weight)");
+    ensure_eq!(
+        riders(&s.floors[4].riders),
+        ["D3", "C4"],
+        "floor 1 (weight)"
+    );
+    rmmod()?;
+    // Exactly the limit boards (`<=`): D H H P weigh 50; the C behind waits.
+    let s = board_at_floor_1(&[(3, 2), (2, 3), (2, 4), (1, 5), (0, 2)])?;
+    ensure_eq!(
+        riders(&s.aboard),
+        ["D2", "H3", "H4", "P5"],
+        "aboard (50 lbs)"
+    );
+    ensure_eq!(s.load_x10, 500, "load (50 lbs)");
+    ensure_eq!(riders(&s.floors[4].riders), ["C2"], "floor 1 (50 lbs)");
+    rmmod()?;
+    // Count: the first five (46 lbs) board in queue order; the sixth, a
+    // Chihuahua that the weight would allow (49), and the seventh wait.
+    let s = board_at_floor_1(&[(0, 2), (1, 3), (2, 4), (3, 5), (0, 2), (0, 3), (2, 2)])?;
+    ensure_eq!(
+        riders(&s.aboard),
+        ["C2", "P3", "H4", "D5", "C2"],
+        "aboard (count)"
+    );
+    ensure_eq!(s.load_x10, 460, "load (count)");
+    ensure_eq!(riders(&s.floors[4].riders), ["C3", "H2"], "floor 1 (count)");
+    Ok(())
+}
+
+fn every_rider_weight_in_every_profile(_: bool) -> R {
+    // SPEC.md's table: types 0-3 board together at floor 1 for floors 2, 3,
+    // 4, 5 and leave one by one, so each weight shows as a step of the load.
+    // The loads are written out from the table (tenths of a pound).
+    for (profile, letters, loads) in [
+        ("pets", ["C", "P", "H", "D"], [430, 400, 260, 160]),
+        ("dorm", ["F", "O", "J", "S"], [7000, 6000, 4500, 2500]),
+        ("office", ["P", "L", "B", "V"], [50, 40, 25, 5]),
+    ] {
+        insmod(&format!("profile={} floor_ms=150 load_ms=100", profile))?;
+        for t in 0..4 {
+            ok(issue(1, t + 2, t), "issue")?;
+        }
+        ok(start(), "start")?;
+        let mut seen = [None; 4];
+        let mut bad = None;
+        wait_for("everyone delivered", 20 * SEC, |s| {
+            let n = s.aboard.len();
+            if (1..=4).contains(&n) {
+                // Each stop unloads one: with n aboard, types 4-n..4 ride.
+                let want: Vec<String> = (4 - n..4)
+                    .map(|i| format!("{}{}", letters[i], i + 2))
+                    .collect();
+                if riders(&s.aboard) != want || s.load_x10 != loads[4 - n] {
+                    bad.get_or_insert(format!(
+                        "{}: aboard {:?} load {} (want {:?} load {})",
+                        profile,
+                        riders(&s.aboard),
+                        s.load_display(),
+                        want,
+                        elevator_proc::format_load_x10(loads[4 - n])
+                    ));
+                }
+                seen[4 - n] = Some(s.load_x10);
+            }
+            s.number_serviced == 4 && s.aboard.is_empty()
+        })?;
+        if let Some(b) = bad {
+            return Err(b);
+        }
+        ensure_eq!(
+            seen,
+            loads.map(Some),
+            "{}: loads seen with 4, 3, 2, 1 aboard",
+            profile
+        );
+        rmmod()?;
+    }
+    Ok(())
+}
+
 fn boarding_count_limit(_: bool) -> R {
     insmod("floor_ms=5000 load_ms=10000")?;
     for _ in 0..7 {
@@ -492,6 +663,56 @@ fn stop_delivers_aboard_without_boarding(_: bool) -> R {
     Ok(())
 }
 
+fn no_boarding_at_an_unload_stop_while_deactivating(_: bool) -> R {
+    // C (for 3) and P (for 4) board at 1; H and D wait on 3. Stopped on the
+    // way up, the car still stops at 3 to let C off, and at 4 for P: H and D
+    // must stay queued on 3 through that stop, and after OFFLINE.
+    insmod("floor_ms=400 load_ms=100")?;
+    for (st, d, t) in [(1, 3, 0), (1, 4, 1), (3, 5, 2), (3, 1, 3)] {
+        ok(issue(st, d, t), "issue")?;
+    }
+    ok(start(), "start")?;
+    // Leaving floor 1: the car needs two 400 ms moves to reach floor 3.
+    wait_for("moving up from 1 with C3 P4 aboard", 10 * SEC, |s| {
+        s.state == State::Up && s.current_floor == 1 && riders(&s.aboard) == ["C3", "P4"]
+    })?;
+    ok(stop(), "stop")?;
+    let mut aboard = riders(&snap()?.aboard);
+    let mut unload_stop_at_3 = false;
+    let mut bad = None;
+    let s = wait_for("OFFLINE", 20 * SEC, |s| {
+        let now = riders(&s.aboard);
+        // Nobody new aboard: what rides is what rode, minus deliveries.
+        if !now.iter().all(|r| aboard.contains(r)) {
+            bad.get_or_insert(format!("boarded while deactivating: {:?}", s));
+        }
+        aboard = now;
+        if s.state == State::Loading && s.current_floor == 3 {
+            unload_stop_at_3 = true;
+        }
+        if riders(&s.floors[2].riders) != ["H5", "D1"] {
+            bad.get_or_insert(format!("floor 3 queue changed while deactivating: {:?}", s));
+        }
+        s.state == State::Offline
+    })?;
+    if let Some(b) = bad {
+        return Err(b);
+    }
+    ensure!(unload_stop_at_3, "never saw the stop at 3 where C gets off");
+    ensure_eq!(
+        (s.current_floor, s.number_aboard, s.load_x10),
+        (4, 0, 0),
+        "offline at 4, empty"
+    );
+    ensure_eq!(
+        (s.number_serviced, s.number_waiting),
+        (2, 2),
+        "serviced, waiting (issued 4)"
+    );
+    ensure_eq!(riders(&s.floors[2].riders), ["H5", "D1"], "floor 3 queue");
+    Ok(())
+}
+
 fn ensure_no_boarding(s: &Snapshot) -> bool {
     assert!(
         s.number_aboard <= 2,
@@ -531,23 +752,47 @@ fn returned(line: &str) -> Option<i64> {
     line.rsplit("returned ").next()?.trim().parse().ok()
 }
 
+/// `Issue (START, DEST, TYPE) returned RET` -> the request and RET.
+fn producer_line(l: &str) -> Option<((i32, i32, i32), i64)> {
+    let inner = l.strip_prefix("Issue (")?;
+    let (req, ret) = inner.split_once(") returned ")?;
+    let v: Vec<i32> = req
+        .split(", ")
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    match v[..] {
+        [s, d, t] => Some(((s, d, t), ret.trim().parse().ok()?)),
+        _ => None,
+    }
+}
+
 fn course_sequence(_: bool) -> R {
-    insmod("floor_ms=100 load_ms=50")?;
+    insmod("floor_ms=50 load_ms=20")?;
     let mut accepted = 0;
+    let mut invalid = 0;
     let mut check_producer = |n: usize| -> R {
         let out = run_tool(&format!("producer {}", n))?;
         let lines: Vec<&str> = out.lines().collect();
         ensure_eq!(lines.len(), n, "producer {} lines: {}", n, out);
         for l in lines {
-            ensure!(
-                l.starts_with("Issue (") && l.contains(") returned "),
-                "producer line {:?}",
-                l
+            let Some(((s, d, t), ret)) = producer_line(l) else {
+                return Err(format!("producer line {:?}", l));
+            };
+            // pets: floors 1-5 (the producer draws 1-6), types 0-3.
+            let valid =
+                (1..=5).contains(&s) && (1..=5).contains(&d) && s != d && (0..=3).contains(&t);
+            ensure_eq!(
+                ret,
+                if valid { 0 } else { 1 },
+                "producer's issue_request({}, {}, {})",
+                s,
+                d,
+                t
             );
-            match returned(l) {
-                Some(0) => accepted += 1,
-                Some(1) => {}
-                other => return Err(format!("producer: {:?} in {:?}", other, l)),
+            if valid {
+                accepted += 1;
+            } else {
+                invalid += 1;
             }
         }
         Ok(())
@@ -563,12 +808,12 @@ fn course_sequence(_: bool) -> R {
         );
         returned(&line).ok_or(format!("consumer {}: {:?}", arg, out))
     };
-    check_producer(1)?;
+    check_producer(4)?;
     ensure_eq!(consumer("--start", "Start")?, 0, "start");
     ensure_eq!(consumer("--stop", "Stop")?, 0, "stop");
     let r = consumer("--start", "Start")?;
     ensure!(r == 0 || r == 1, "second start returned {}", r);
-    check_producer(5)?;
+    check_producer(12)?;
     let r = consumer("--stop", "Stop")?;
     ensure!(r == 0 || r == 1, "second stop returned {}", r);
     let r = consumer("--start", "Start")?;
@@ -583,6 +828,10 @@ fn course_sequence(_: bool) -> R {
         s.number_serviced,
         accepted,
         "every accepted request delivered"
+    );
+    println!(
+        "  producer: {} requests queued, {} refused as invalid for pets",
+        accepted, invalid
     );
     let out = run_tool("consumer")?;
     ensure!(
@@ -651,6 +900,147 @@ fn proc_read_never_waits_for_a_move(_: bool) -> R {
         worst < Duration::from_millis(500),
         "a read or issue waited {:?}",
         worst
+    );
+    Ok(())
+}
+
+/// One poll of /proc/elevator: what it showed and when the read began and ended.
+struct Poll {
+    before: Instant,
+    after: Instant,
+    key: (State, u32),
+}
+
+/// min / median / max of some durations, in ms.
+fn spread(v: &[Duration]) -> String {
+    let mut ms: Vec<f64> = v.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    ms.sort_by(|a, b| a.total_cmp(b));
+    match ms.len() {
+        0 => "none".into(),
+        n => format!(
+            "n={} min {:.1} median {:.1} max {:.1} ms",
+            n,
+            ms[0],
+            ms[n / 2],
+            ms[n - 1]
+        ),
+    }
+}
+
+fn moves_and_stops_take_their_time(_: bool) -> R {
+    // Polls /proc/elevator back to back through a ride of several
+    // moves and stops, and times each phase (a state on a floor) from the
+    // snapshots around its two transitions.
+    //
+    // A phase begins at t0 and ends at t1 (when the kthread sets the next
+    // state). The last poll showing the previous phase read it before t0, so
+    // began before t0; the first poll showing the next phase read it after
+    // t1, so ended after t1. Their distance (`outer`) is never shorter than
+    // the phase: the lower bounds (floor_ms, load_ms) are checked on it, and
+    // polling late can only lengthen it. The first and last polls showing the
+    // phase itself give `inner`, never longer than the phase: the generous
+    // upper bound (10x + 500 ms) is checked on its median per kind, as a
+    // loaded host can stall the whole guest for a second or two now and
+    // then (seen: 1.9 s between two polls); every phase must end within 30 s.
+    const FLOOR_MS: u64 = 300;
+    const LOAD_MS: u64 = 150;
+    insmod(&format!("floor_ms={} load_ms={}", FLOOR_MS, LOAD_MS))?;
+    for (st, d, t) in [(1, 4, 0), (3, 5, 1), (5, 2, 2)] {
+        ok(issue(st, d, t), "issue")?;
+    }
+    let mut polls: Vec<Poll> = Vec::new();
+    let mut poll = || -> Result<Snapshot, String> {
+        let before = Instant::now();
+        let s = snap()?;
+        polls.push(Poll {
+            before,
+            after: Instant::now(),
+            key: (s.state, s.current_floor),
+        });
+        Ok(s)
+    };
+    poll()?;
+    ok(start(), "start")?;
+    let t = Instant::now();
+    loop {
+        let s = poll()?;
+        if s.state == State::Idle && s.number_serviced == 3 {
+            break;
+        }
+        ensure!(t.elapsed() < 60 * SEC, "not delivered in 60 s: {:?}", s);
+        // No sleep: a 1 ms sleep lasts a 4 ms tick here. The kthread has
+        // the other CPU.
+    }
+    // Phase boundaries: indexes where (state, floor) changes.
+    let starts: Vec<usize> = (1..polls.len())
+        .filter(|&i| polls[i].key != polls[i - 1].key)
+        .collect();
+    let (mut moves, mut stops) = (Vec::new(), Vec::new());
+    let (mut moves_in, mut stops_in) = (Vec::new(), Vec::new());
+    let mut problems = Vec::new();
+    for w in starts.windows(2) {
+        let (b, e) = (w[0], w[1]);
+        let (state, floor) = polls[b].key;
+        let outer = polls[e].after - polls[b - 1].before;
+        let inner = polls[e - 1]
+            .before
+            .saturating_duration_since(polls[b].after);
+        let (min, list, list_in) = match state {
+            State::Up | State::Down => (FLOOR_MS, &mut moves, &mut moves_in),
+            State::Loading => (LOAD_MS, &mut stops, &mut stops_in),
+            _ => continue,
+        };
+        list.push(outer);
+        list_in.push(inner);
+        if outer < Duration::from_millis(min) {
+            problems.push(format!(
+                "{} at floor {} lasted at most {:?} (< {} ms)",
+                state, floor, outer, min
+            ));
+        }
+        if inner > 30 * SEC {
+            problems.push(format!(
+                "{} at floor {} lasted at least {:?}",
+                state, floor, inner
+            ));
+        }
+    }
+    for (what, list, min) in [
+        ("moves", &moves_in, FLOOR_MS),
+        ("stops", &stops_in, LOAD_MS),
+    ] {
+        let mut v = list.clone();
+        v.sort();
+        if let Some(m) = v.get(v.len() / 2) {
+            if *m > Duration::from_millis(10 * min + 500) {
+                problems.push(format!(
+                    "{} lasted at least {:?} (median), over 10 x {} + 500 ms",
+                    what, m, min
+                ));
+            }
+        }
+    }
+    let gaps: Vec<Duration> = polls.windows(2).map(|w| w[1].after - w[0].before).collect();
+    println!(
+        "  floor_ms={} load_ms={}: moves (upper estimate) {}; stops (upper estimate) {}",
+        FLOOR_MS,
+        LOAD_MS,
+        spread(&moves),
+        spread(&stops)
+    );
+    println!(
+        "  lower estimates: moves {}; stops {}; {} polls, span of two polls {}",
+        spread(&moves_in),
+        spread(&stops_in),
+        polls.len(),
+        spread(&gaps)
+    );
+    ensure!(problems.is_empty(), "{}", problems.join("; "));
+    ensure!(
+        moves.len() >= 4 && stops.len() >= 3,
+        "too few phases timed: {} moves, {} stops",
+        moves.len(),
+        stops.len()
     );
     Ok(())
 }
@@ -791,10 +1181,24 @@ fn rmmod_in_every_state(_: bool) -> R {
 }
 
 fn rmmod_with_open_proc_file(_: bool) -> R {
+    // A text of some 6 KB (2,000 riders), read in part before rmmod and the
+    // rest after: the rest must be a clean error or exactly the rest of that
+    // text (the seq_file buffer), never a crash or a cut/garbled snapshot;
+    // a new open must fail with ENOENT and a write on an open descriptor
+    // must fail.
     insmod("")?;
+    for i in 0..2000 {
+        ok(issue(1 + i % 5, 1 + (i + 2) % 5, i % 4), "issue")?;
+    }
+    let whole = read_proc()?;
+    ensure!(whole.len() > 4096, "text only {} bytes", whole.len());
     let mut f = fs::File::open(PROC).map_err(|e| e.to_string())?;
-    let mut first = [0u8; 10];
+    let mut first = vec![0u8; 100];
     f.read_exact(&mut first).map_err(|e| e.to_string())?;
+    ensure!(
+        whole.as_bytes().starts_with(&first),
+        "first 100 bytes differ from the text"
+    );
     let w = fs::OpenOptions::new()
         .write(true)
         .open(PROC)
@@ -802,13 +1206,34 @@ fn rmmod_with_open_proc_file(_: bool) -> R {
     rmmod()?;
     let mut rest = Vec::new();
     let r = f.read_to_end(&mut rest);
-    ensure!(
-        r.is_err() || rest.is_empty() || rest.len() < 400,
-        "read after rmmod: {:?}",
-        r
-    );
+    let after = match &r {
+        Err(e) => format!("error {} after {} more bytes", e, rest.len()),
+        Ok(_) => {
+            let mut all = first.clone();
+            all.extend_from_slice(&rest);
+            ensure!(
+                all == whole.as_bytes(),
+                "read after rmmod gave {} bytes, not the rest of the {}-byte text",
+                all.len(),
+                whole.len()
+            );
+            format!("the rest of the text ({} bytes)", rest.len())
+        }
+    };
+    println!("  read on a descriptor opened before rmmod: {}", after);
+    if r.is_err() {
+        // An error may come after part of the rest: it must be that part.
+        ensure!(
+            whole.as_bytes()[first.len()..].starts_with(&rest),
+            "bytes read before the error are not the text"
+        );
+    }
     let wr = w.write_all_at(b"start", 0);
     ensure!(wr.is_err(), "write after rmmod succeeded");
+    match fs::File::open(PROC) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+        other => return Err(format!("open after rmmod: {:?}, expected ENOENT", other)),
+    }
     drop(f);
     drop(w);
     Ok(())
@@ -971,6 +1396,8 @@ struct Hammers {
     proc_gone: AtomicBool,
     /// Syscalls the module answered, over all cycles.
     answered: AtomicU64,
+    /// The first /proc/elevator text read whole that failed the snapshot check.
+    bad_read: Mutex<Option<String>>,
 }
 
 impl Hammers {
@@ -1005,13 +1432,19 @@ impl Hammers {
                 match (i + k) % 4 {
                     0 => gone(issue(1 + n(5), 1 + (n(5) + 2) % 5, n(4))),
                     1 => gone(start()),
-                    2 => {
-                        if let Err(e) = fs::read_to_string(PROC) {
-                            if e.kind() == std::io::ErrorKind::NotFound {
-                                self.proc_gone.store(true, Ordering::Relaxed);
+                    2 => match fs::read_to_string(PROC) {
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            self.proc_gone.store(true, Ordering::Relaxed);
+                        }
+                        Err(_) => {}
+                        // A text read whole, even during rmmod, is a
+                        // snapshot of the building (pets, the default).
+                        Ok(text) => {
+                            if let Err(e) = check(&text, Some("pets")) {
+                                self.bad_read.lock().unwrap().get_or_insert(e);
                             }
                         }
-                    }
+                    },
                     _ => {
                         if i % 8 == 3 {
                             gone(stop());
@@ -1099,6 +1532,9 @@ fn unload_cycles(h: &Hammers, cycles: u64) -> R {
          seen ENOSYS by the time rmmod returned",
         answered, raced
     );
+    if let Some(e) = h.bad_read.lock().unwrap().take() {
+        return Err(format!("a read during the cycles: {}", e));
+    }
     ensure!(answered > 0, "no syscall ever reached the module");
     ensure!(raced > 0, "no syscall ever ran during an rmmod");
     Ok(())
@@ -1327,4 +1763,74 @@ fn elevctl_watch_in_a_pty(_: bool) -> R {
     }
     ensure!(text.contains('6') && text.contains('1'), "floors missing");
     Ok(())
+}
+
+#[cfg(test)]
+/// The snapshot check every read of the suite goes through.
+mod check_tests {
+    use crate::util::check;
+
+    const GOOD: &str = "Elevator state: LOADING\nCurrent floor: 4\nCurrent load: 43 lbs\n\
+        Elevator status: C5 D2 P3 H1\n\n[ ] Floor 5: 1 H3\n[*] Floor 4: 0\n\
+        [ ] Floor 3: 2 P5 C1\n[ ] Floor 2: 1 D4\n[ ] Floor 1: 0\n\nNumber of pets: 4\n\
+        Number of pets waiting: 4\nNumber of pets serviced: 27\n";
+
+    #[test]
+    fn spec_example_passes_by_parameter_and_by_inference() {
+        assert!(check(GOOD, Some("pets")).is_ok());
+        assert!(check(GOOD, None).is_ok());
+    }
+
+    #[test]
+    fn wrong_building_fails() {
+        assert!(check(GOOD, Some("office")).is_err());
+        assert!(check(GOOD, Some("nope")).is_err());
+    }
+
+    #[test]
+    fn load_not_the_spec_sum_fails() {
+        // P and H swapped: 3 + 16 + 10 + 14 is still 43, so move P off.
+        let t = GOOD.replace("43 lbs", "29 lbs").replace(" P3 H1", " H1");
+        let t = t.replace("Number of pets: 4", "Number of pets: 3");
+        assert!(
+            check(&t, Some("pets")).is_ok(),
+            "{:?}",
+            check(&t, Some("pets"))
+        );
+        let bad = t.replace("29 lbs", "33 lbs");
+        assert!(check(&bad, Some("pets")).is_err());
+    }
+
+    #[test]
+    fn over_the_limits_fails() {
+        let t = "Elevator state: UP\nCurrent floor: 1\nCurrent load: 64 lbs\n\
+            Elevator status: D5 D5 D5 D5\n\n[ ] Floor 5: 0\n[ ] Floor 4: 0\n\
+            [ ] Floor 3: 0\n[ ] Floor 2: 0\n[*] Floor 1: 0\n\nNumber of pets: 4\n\
+            Number of pets waiting: 0\nNumber of pets serviced: 0\n";
+        assert!(check(t, Some("pets"))
+            .unwrap_err()
+            .contains("over the limit"));
+        let t = t
+            .replace("64 lbs", "18 lbs")
+            .replace("D5 D5 D5 D5", "C5 C5 C5 C5 C5 C5")
+            .replace("pets: 4", "pets: 6");
+        assert!(check(&t, Some("pets"))
+            .unwrap_err()
+            .contains("riders aboard"));
+    }
+
+    #[test]
+    fn a_dropped_floor_or_extra_space_fails() {
+        let t = GOOD
+            .replace("[ ] Floor 5: 1 H3\n", "")
+            .replace("waiting: 4", "waiting: 3")
+            .replace("P5 C1", "P4 C1")
+            .replace("C5 D2", "C4 D2");
+        // Consistent in itself: only the building's floor count tells.
+        assert!(elevator_proc::parse(&t).unwrap().validate().is_ok());
+        assert!(check(&t, Some("pets")).is_err());
+        assert!(check(&t, None).is_err());
+        let t = GOOD.replace("Floor 2: 1 D4", "Floor 2: 1  D4");
+        assert!(check(&t, Some("pets")).unwrap_err().contains("canonical"));
+    }
 }

@@ -9,8 +9,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+pub use elevator_proc::profile::RiderType;
 pub use elevator_proc::sys::SysRet;
-pub use elevator_proc::{Snapshot, State};
+pub use elevator_proc::{Profile, Snapshot, State};
 
 /// Where the suite finds the modules.
 pub const MODULE: &str = "/lib/modules/elevator.ko";
@@ -65,8 +66,14 @@ pub fn insmod(args: &str) -> R {
 /// `insmod` by `finit_module(2)` directly (no fork/exec: the unload-race
 /// cycles run a thousand of these).
 pub fn insmod_fast(args: &str) -> R {
-    let f = fs::File::open(MODULE).map_err(|e| format!("open {}: {}", MODULE, e))?;
-    let params = std::ffi::CString::new(args).map_err(|e| e.to_string())?;
+    finit_module(args).map_err(|e| format!("finit_module: {}", e))
+}
+
+/// `finit_module(2)` of elevator.ko with `args`: Ok, or the error (its errno
+/// in `raw_os_error()`).
+pub fn finit_module(args: &str) -> Result<(), std::io::Error> {
+    let f = fs::File::open(MODULE)?;
+    let params = std::ffi::CString::new(args)?;
     // SAFETY: finit_module reads the open module file and the NUL-terminated
     // parameter string, both valid for the call.
     let r = unsafe {
@@ -77,8 +84,11 @@ pub fn insmod_fast(args: &str) -> R {
             0,
         )
     };
-    ensure!(r == 0, "finit_module: {}", std::io::Error::last_os_error());
-    Ok(())
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// `rmmod` by `delete_module(2)` directly.
@@ -131,17 +141,136 @@ pub fn stop() -> SysRet {
     elevator_proc::sys::stop_elevator()
 }
 
-/// Reads /proc/elevator in one go.
+/// Reads /proc/elevator in one go, checked like every snapshot (see [`check`]).
 pub fn read_proc() -> Result<String, String> {
-    fs::read_to_string(PROC).map_err(|e| format!("read {}: {}", PROC, e))
+    let (text, _) = read_checked()?;
+    Ok(text)
 }
 
-/// Reads and parses /proc/elevator, checking its internal consistency.
+/// Reads and parses /proc/elevator, checked like every snapshot (see [`check`]).
 pub fn snap() -> Result<Snapshot, String> {
-    let text = read_proc()?;
-    let s = elevator_proc::parse(&text).map_err(|e| format!("parse: {} in:\n{}", e, text))?;
+    let (_, s) = read_checked()?;
+    Ok(s)
+}
+
+/// The one place the suite reads /proc/elevator as a snapshot ([`read_proc`],
+/// [`snap`], and through them [`wait_for`] and the stress reader).
+fn read_checked() -> Result<(String, Snapshot), String> {
+    // The profile first: the module cannot be replaced between the two reads
+    // without the proc read failing (no case reloads it concurrently).
+    let param = fs::read_to_string(PROFILE_PARAM).ok();
+    let text = fs::read_to_string(PROC).map_err(|e| format!("read {}: {}", PROC, e))?;
+    let s = check(&text, param.as_deref().map(str::trim))?;
+    Ok((text, s))
+}
+
+/// Where the loaded module shows its `profile` parameter.
+pub const PROFILE_PARAM: &str = "/sys/module/elevator/parameters/profile";
+
+const fn rt(letter: char, name: &'static str, weight_x10: u32) -> RiderType {
+    RiderType {
+        letter,
+        name,
+        weight_x10,
+    }
+}
+
+/// The buildings of SPEC.md's table, copied from the table itself and not
+/// taken from the module's code (`elevator_proc::profile` is): a weight,
+/// limit, letter or noun the module gets wrong makes its snapshots fail
+/// [`check`]. Weights in tenths of a pound.
+pub const SPEC_PROFILES: [Profile; 3] = [
+    Profile {
+        name: "pets",
+        floors: 5,
+        max_riders: 5,
+        max_load_x10: 500,
+        noun: "pets",
+        types: [
+            rt('C', "Chihuahua", 30),
+            rt('P', "Pug", 140),
+            rt('H', "Pughuahua", 100),
+            rt('D', "Dachshund", 160),
+        ],
+    },
+    Profile {
+        name: "dorm",
+        floors: 6,
+        max_riders: 5,
+        max_load_x10: 7500,
+        noun: "passengers",
+        types: [
+            rt('F', "freshman", 1000),
+            rt('O', "sophomore", 1500),
+            rt('J', "junior", 2000),
+            rt('S', "senior", 2500),
+        ],
+    },
+    Profile {
+        name: "office",
+        floors: 5,
+        max_riders: 5,
+        max_load_x10: 70,
+        noun: "passengers",
+        types: [
+            rt('P', "part-timer", 10),
+            rt('L', "lawyer", 15),
+            rt('B', "boss", 20),
+            rt('V', "visitor", 5),
+        ],
+    },
+];
+
+/// SPEC.md's profile with this name.
+pub fn spec_profile(name: &str) -> Option<&'static Profile> {
+    SPEC_PROFILES.iter().find(|p| p.name == name)
+}
+
+/// Checks one `/proc/elevator` text: it parses, it is the canonical layout
+/// byte for byte (`Display` of the parsed snapshot gives the text back), its
+/// fields agree with each other ([`Snapshot::validate`]: counts, the `[*]`
+/// marker, floors top first, ...), and it fits its building in SPEC.md's
+/// table: floors 1 to N and noun of the profile, only its letters, `Current
+/// load` equal to the sum of the weights aboard, no more riders or weight
+/// aboard than the limits. The building is the module's `profile` parameter
+/// when given (read from sysfs), else the one SPEC profile whose noun, floor
+/// count and letters the text shows.
+pub fn check(text: &str, profile_param: Option<&str>) -> Result<Snapshot, String> {
+    let s = elevator_proc::parse(text).map_err(|e| format!("parse: {} in:\n{}", e, text))?;
     if let Err(p) = s.validate() {
         return Err(format!("inconsistent snapshot {:?}:\n{}", p, text));
+    }
+    let canonical = s.to_string();
+    if canonical != text {
+        return Err(format!(
+            "not the canonical layout; read:\n{}\nexpected:\n{}",
+            text, canonical
+        ));
+    }
+    let p = match profile_param {
+        Some(name) => spec_profile(name)
+            .ok_or_else(|| format!("profile parameter {:?} not in SPEC.md", name))?,
+        None => SPEC_PROFILES
+            .iter()
+            .find(|p| {
+                p.noun == s.noun
+                    && p.floors == s.top_floor()
+                    && s.aboard
+                        .iter()
+                        .chain(s.floors.iter().flat_map(|f| f.riders.iter()))
+                        .all(|r| p.rider_type(r.kind).is_some())
+            })
+            .ok_or_else(|| format!("no SPEC.md profile fits this snapshot:\n{}", text))?,
+    };
+    let problems = p.problems(&s);
+    if !problems.is_empty() {
+        let why: Vec<String> = problems.iter().map(|q| q.describe(p)).collect();
+        return Err(format!(
+            "snapshot does not fit profile {} of SPEC.md: {}:\n{}",
+            p.name,
+            why.join("; "),
+            text
+        ));
     }
     Ok(s)
 }
