@@ -10,6 +10,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::faults::{fault_injection_insmod, fault_injection_issue_and_proc_write};
 use crate::util::*;
 use crate::{ensure, ensure_eq};
 
@@ -63,6 +64,8 @@ cases!(
     proc_only_variant_works,
     elevctl_status_record_plot,
     elevctl_watch_in_a_pty,
+    fault_injection_issue_and_proc_write,
+    fault_injection_insmod,
 );
 
 const SEC: Duration = Duration::from_secs(1);

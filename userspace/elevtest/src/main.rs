@@ -5,16 +5,21 @@
 //! syscalls and `/proc/elevator`, and checks every rule of SPEC.md, the
 //! course's sequence, concurrency, bad input and unload races. After every
 //! case the kernel log must be free of oopses, BUGs, WARNINGs, lockdep, KASAN
-//! and kmemleak reports (a kmemleak scan is triggered explicitly).
+//! and kmemleak reports (a kmemleak scan is triggered explicitly). With
+//! `--require-kmemleak` (the debug kernel, which has kmemleak), a missing or
+//! disabled kmemleak fails every case and the final leak check instead of
+//! passing unnoticed.
 //!
 //! Output: one `PASS name` / `FAIL name: reason` line per case, then
 //! `elevtest: N passed, M failed`. Exit status 1 if any case failed.
 //!
-//! Usage: `elevtest [--list] [--quick] [--skip=NAME_SUBSTRING]... [NAME_SUBSTRING...]`, or
+//! Usage: `elevtest [--list] [--quick] [--require-kmemleak] [--skip=NAME_SUBSTRING]...
+//! [NAME_SUBSTRING...]`, or
 //! `elevtest --bench [--quick]` for the benchmarks (see `bench.rs`).
 
 mod bench;
 mod cases;
+mod faults;
 mod util;
 
 use std::time::Instant;
@@ -23,12 +28,23 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: elevtest [--list] [--quick] [--skip=NAME_SUBSTRING]... [NAME_SUBSTRING...] \
-             | --bench [--quick]"
+            "usage: elevtest [--list] [--quick] [--require-kmemleak] [--skip=NAME_SUBSTRING]... \
+             [NAME_SUBSTRING...] | --bench [--quick]"
         );
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
+    let require_kmemleak = args.iter().any(|a| a == "--require-kmemleak");
+    // kmemleak missing or disabled where it must be: the reason, if so.
+    let kmemleak_missing = || {
+        if require_kmemleak {
+            util::kmemleak_available()
+                .err()
+                .map(|e| format!("kmemleak required (debug kernel): {}", e))
+        } else {
+            None
+        }
+    };
     if args.iter().any(|a| a == "--bench") {
         match bench::run(if quick { 3 } else { 10 }) {
             Ok(()) => return,
@@ -72,7 +88,7 @@ fn main() {
             )),
         };
         util::cleanup_module();
-        let log = util::kernel_log_problems();
+        let log = util::kernel_log_problems().or_else(kmemleak_missing);
         let ms = start.elapsed().as_millis();
         match (result, log) {
             (Ok(()), None) => {
@@ -90,7 +106,7 @@ fn main() {
         }
     }
     // Leaks show in kmemleak only once objects are a few seconds old.
-    if let Some(report) = util::final_leak_check() {
+    if let Some(report) = kmemleak_missing().or_else(util::final_leak_check) {
         failed += 1;
         println!("FAIL kmemleak_after_suite: {}", report);
     } else {

@@ -471,3 +471,26 @@ pub fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
     unsafe { libc::waitpid(pid, &mut status, 0) };
     libc::WEXITSTATUS(status)
 }
+
+/// The lines of a kernel log that report a problem (the patterns of
+/// [`kernel_log_problems`]).
+pub fn problem_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| BAD.iter().any(|b| l.contains(b)))
+        .collect()
+}
+
+/// Whether kmemleak is there and working: `Err` says what is wrong (no
+/// `/sys/kernel/debug/kmemleak`, or kmemleak disabled itself, e.g. when it
+/// could not allocate its own metadata).
+pub fn kmemleak_available() -> Result<(), String> {
+    let path = "/sys/kernel/debug/kmemleak";
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{} missing: {}", path, e))?;
+    // Stack scanning is on by default, so this changes nothing; the write
+    // fails with EPERM once kmemleak is disabled.
+    f.write_all(b"stack=on")
+        .map_err(|e| format!("kmemleak disabled ({}: {})", path, e))
+}
