@@ -43,26 +43,40 @@ pub enum PolicyKind {
     /// floor where somebody waits; otherwise go to the destination of the
     /// first rider aboard; stop wherever somebody gets off or on.
     Peer,
-    /// The project's policy (the default): plan a few stops ahead, exactly
-    /// as head-of-line boarding will play them out, and take the first stop
-    /// of the plan worth most per unit of time; with ageing.
+    /// The project's policy (the default): plan stops ahead, exactly as
+    /// head-of-line boarding will play them out, and go to the first stop
+    /// of the best plan; with ageing.
     ///
     /// **Planning.** The policy sees the car and the lines, so it can
     /// simulate any sequence of stops exactly: who gets off, and who boards
     /// (the head of each line, in order, while they fit, whatever their
-    /// direction). It tries every sequence of up to [`PLAN_STOPS`] stops at
-    /// floors where a stop moves somebody, and values each one by its
-    /// deliveries ([`DELIVER_GAIN`]) and boardings ([`BOARD_GAIN`]), each
-    /// discounted by when it happens (`tau / (tau + t)`, `tau` =
-    /// [`DISCOUNT_STOPS`] × (floor + stop) / 3), plus what the plan leaves
-    /// for later: [`HORIZON_GAIN`] plus, per rider still aboard,
-    /// [`SEAT_GAIN`] less [`SEAT_FLOOR_COST`] per floor they still have to
-    /// go, discounted by the plan's length. The car then stops here or
-    /// moves one floor towards the plan's first stop, and plans again at
-    /// the next floor. Early deliveries keep waits short when the building
-    /// is quiet; the end-of-plan term makes it prefer plans that deliver
-    /// often and leave riders near their floors when it is busy, so it does
-    /// not carry wrong-way riders around whole sweeps as LOOK does.
+    /// direction). The car then stops here or moves one floor towards the
+    /// best plan's first stop, and plans again at the next floor.
+    ///
+    /// *Quiet building* (fewer than [`BUSY_WAITING`] waiting): it tries
+    /// every sequence of up to [`PLAN_STOPS`] stops at floors where a stop
+    /// moves somebody, and values each one by its deliveries
+    /// ([`DELIVER_GAIN`]) and boardings ([`BOARD_GAIN`]), each discounted
+    /// by when it happens (`tau / (tau + t)`, `tau` = [`DISCOUNT_STOPS`] ×
+    /// (floor + stop) / 3), plus what the plan leaves for later:
+    /// [`HORIZON_GAIN`] plus, per rider still aboard, [`SEAT_GAIN`] less
+    /// [`SEAT_FLOOR_COST`] per floor they still have to go, discounted by
+    /// the plan's length. Early deliveries keep waits short.
+    ///
+    /// *Busy building*: what matters is the pace of deliveries over the
+    /// next minutes, not the next few stops, so it beam-searches plans up
+    /// to [`BEAM_HORIZON_STOPS`] (floor + stop) times long (2 minutes with
+    /// the course's timing), keeping at each depth the [`BEAM`] plans of
+    /// best pace: deliveries plus what is aboard, per unit of time (see
+    /// `Planner::pace`). Long plans keep the car from carrying
+    /// wrong-way riders around whole sweeps as LOOK does, and pick the
+    /// lines whose heads make good loads together.
+    ///
+    /// Both searches are bounded (at most 6^`PLAN_STOPS` plans, or
+    /// (`BEAM_HORIZON_STOPS` + 1) × `BEAM` × floors extensions), allocate
+    /// nothing and look only at the first 40 riders of each line, so a
+    /// decision costs the same with 10 or 100,000 waiting
+    /// (`docs/bench-sim.md` measures it).
     ///
     /// **Ageing and the starvation bound.** A rider who has been at the
     /// head of its floor's line for `L` = [`AGE_LIMIT_STOPS`] × (floor +
@@ -166,6 +180,33 @@ pub const SEAT_FLOOR_COST: u64 = 2;
 /// (10 s with the course's timing): an event `t` ahead is worth
 /// `tau / (tau + t)`.
 pub const DISCOUNT_STOPS: u64 = 10;
+
+/// With at least this many riders waiting, the building is busy and the
+/// rate policy plans with its beam search ([`BEAM`] plans,
+/// [`BEAM_HORIZON_STOPS`] ahead); below, with its exhaustive
+/// [`PLAN_STOPS`]-stop search.
+pub const BUSY_WAITING: u64 = 10;
+
+/// Plans the busy search keeps at each depth.
+pub const BEAM: usize = 16;
+
+/// How far the busy search plans, in "stop plus one floor" times (120 s
+/// with the course's timing).
+pub const BEAM_HORIZON_STOPS: u64 = 40;
+
+/// The busy search ranks plans by their pace: value per unit of time,
+/// time counted from this many "stop plus one floor" times before the plan
+/// starts (so that a lucky first stop does not rank as an infinite pace).
+pub const PACE_OFFSET_STOPS: u64 = 1;
+
+/// Value of a delivery in the pace...
+pub const PACE_DELIVER: u64 = 10;
+
+/// ...of a rider aboard at the end of the plan...
+pub const PACE_SEAT: u64 = 6;
+
+/// ...less this much per floor that rider still has to travel.
+pub const PACE_SEAT_FLOOR: u64 = 1;
 
 /// The rate policy's starvation bound in ms (see [`PolicyKind::Rate`]): a
 /// rider boards at most this long after reaching the head of its floor's
@@ -313,6 +354,7 @@ impl Policy {
         let planner = Planner::new(b);
         let first = match aged_head(b, now) {
             Some(f) => planner.rescue(f),
+            None if b.waiting() >= BUSY_WAITING => planner.beam_first_stop(),
             None => planner.best_first_stop(),
         };
         match first {
@@ -360,20 +402,25 @@ fn nearest_work<S: Slots>(b: &Building<S>, dir: Dir) -> Option<u8> {
         })
 }
 
-/// Riders of each line the planner looks at: enough for every stop of a plan
-/// to fill the car.
-const LINE: usize = MAX_ABOARD
-    * if PLAN_STOPS > RESCUE_STOPS {
-        PLAN_STOPS
-    } else {
-        RESCUE_STOPS
-    };
+/// Riders of each line the planner looks at (the busy search's plans board
+/// a few dozen riders in all).
+const LINE: usize = 40;
 
 /// A rider as the planner sees it: destination and weight.
 #[derive(Debug, Clone, Copy)]
 struct Seat {
     dest: u8,
-    half_lbs: u32,
+    half_lbs: u16,
+}
+
+impl Seat {
+    fn new<S: Slots>(b: &Building<S>, r: &super::Rider) -> Seat {
+        Seat {
+            dest: r.dest,
+            // Weights are at most a few hundred half pounds.
+            half_lbs: u16::try_from(b.weight(r)).unwrap_or(u16::MAX),
+        }
+    }
 }
 
 const NOBODY: Seat = Seat {
@@ -398,10 +445,13 @@ struct State {
     first: u8,
     /// Stops so far.
     stops: usize,
+    /// Riders delivered so far.
+    delivered: u16,
 }
 
 /// A snapshot of the building for planning: everything a stop's outcome
-/// depends on. About 1 KiB; planning recurses at most [`PLAN_STOPS`] deep.
+/// depends on. About 1 KiB (40 riders of 4 bytes per line); the quiet search
+/// recurses at most [`PLAN_STOPS`] deep.
 struct Planner {
     floors: u8,
     max_riders: usize,
@@ -423,19 +473,13 @@ impl Planner {
         let mut line_len = [0; MAX_FLOORS];
         for (f, (line, len)) in (1..=p.floors).zip(lines.iter_mut().zip(line_len.iter_mut())) {
             for (seat, r) in line.iter_mut().zip(b.queue(f).iter()) {
-                *seat = Seat {
-                    dest: r.dest,
-                    half_lbs: b.weight(r),
-                };
+                *seat = Seat::new(b, r);
                 *len += 1;
             }
         }
         let mut seats = [NOBODY; MAX_ABOARD];
         for (seat, r) in seats.iter_mut().zip(b.car().riders()) {
-            *seat = Seat {
-                dest: r.dest,
-                half_lbs: b.weight(r),
-            };
+            *seat = Seat::new(b, r);
         }
         let floor_ms = u64::from(t.floor_ms);
         let load_ms = u64::from(t.load_ms);
@@ -459,6 +503,7 @@ impl Planner {
                 value: 0,
                 first: 0,
                 stops: 0,
+                delivered: 0,
             },
         }
     }
@@ -484,7 +529,7 @@ impl Planner {
         for i in 0..s.len {
             let seat = s.seats[i];
             if seat.dest == f {
-                n.half_lbs -= seat.half_lbs;
+                n.half_lbs -= u32::from(seat.half_lbs);
             } else {
                 n.seats[kept] = seat;
                 kept += 1;
@@ -492,17 +537,19 @@ impl Planner {
         }
         let off = s.len - kept;
         n.len = kept;
+        n.delivered += off as u16;
         let mut on = 0;
         if self.boarding {
             let i = usize::from(f - 1);
             while n.taken[i] < self.line_len[i] {
                 let w = self.lines[i][usize::from(n.taken[i])];
-                if n.len >= self.max_riders || n.half_lbs + w.half_lbs > self.max_half_lbs {
+                let wl = u32::from(w.half_lbs);
+                if n.len >= self.max_riders || n.half_lbs + wl > self.max_half_lbs {
                     break;
                 }
                 n.seats[n.len] = w;
                 n.len += 1;
-                n.half_lbs += w.half_lbs;
+                n.half_lbs += wl;
                 n.taken[i] += 1;
                 on += 1;
             }
@@ -525,6 +572,66 @@ impl Planner {
                 SEAT_GAIN.saturating_sub(SEAT_FLOOR_COST * u64::from(seat.dest.abs_diff(s.floor)));
         }
         s.value + later * self.discount(s.time)
+    }
+
+    /// A plan's pace: its value per unit of time, to compare plans of
+    /// different lengths. The value counts deliveries ([`PACE_DELIVER`])
+    /// and riders aboard at the end, more the closer to their floor
+    /// ([`PACE_SEAT`], [`PACE_SEAT_FLOOR`]); time is the plan's plus
+    /// [`PACE_OFFSET_STOPS`].
+    fn pace(&self, s: &State) -> u64 {
+        let mut v = PACE_DELIVER * u64::from(s.delivered);
+        for seat in &s.seats[..s.len] {
+            v += PACE_SEAT.saturating_sub(PACE_SEAT_FLOOR * u64::from(seat.dest.abs_diff(s.floor)));
+        }
+        let t0 = PACE_OFFSET_STOPS * (self.floor_ms + self.load_ms);
+        (v << 20).checked_div(s.time + t0.max(1)).unwrap_or(0)
+    }
+
+    /// The first stop of the best plan a beam search finds: starting from
+    /// the present, every plan kept is extended by one stop at each floor
+    /// where a stop moves somebody, and the [`BEAM`] extensions of best
+    /// pace are kept (one of several reaching the same floor at the same
+    /// time with the same boardings); a plan stops growing at
+    /// [`BEAM_HORIZON_STOPS`] or when nobody is left to move. At most
+    /// `BEAM_HORIZON_STOPS + 1` rounds (each stop takes a floor and a stop)
+    /// of at most `BEAM` × floors extensions: bounded time, and about 3 KiB
+    /// of stack.
+    fn beam_first_stop(&self) -> Option<u8> {
+        let horizon = BEAM_HORIZON_STOPS * (self.floor_ms + self.load_ms);
+        let mut beam = [self.start; BEAM];
+        let mut len = 1;
+        let max_depth = (horizon / (self.floor_ms + self.load_ms).max(1)) as usize + 1;
+        for _ in 0..max_depth {
+            let mut next = [self.start; BEAM];
+            let mut scores = [0u64; BEAM];
+            let mut n = 0;
+            let mut grew = false;
+            for s in &beam[..len] {
+                let mut any = false;
+                if s.time < horizon {
+                    for f in 1..=self.floors {
+                        if let Some(c) = self.stop(s, f) {
+                            any = true;
+                            grew = true;
+                            insert(&mut next, &mut scores, &mut n, c, self.pace(&c));
+                        }
+                    }
+                }
+                if !any && s.first != 0 {
+                    insert(&mut next, &mut scores, &mut n, *s, self.pace(s));
+                }
+            }
+            if n == 0 {
+                break;
+            }
+            beam = next;
+            len = n;
+            if !grew {
+                break;
+            }
+        }
+        beam[..len].first().map(|s| s.first).filter(|&f| f != 0)
     }
 
     /// The first stop of the plan worth most.
@@ -576,7 +683,7 @@ impl Planner {
                 let (len, half_lbs) = n.seats[..n.len]
                     .iter()
                     .filter(|seat| seat.dest != f)
-                    .fold((0, 0), |(l, w), seat| (l + 1, w + seat.half_lbs));
+                    .fold((0, 0), |(l, w), seat| (l + 1, w + u32::from(seat.half_lbs)));
                 (len, half_lbs, here.abs_diff(n.floor))
             })
             .map(|n| n.floor)
@@ -649,4 +756,36 @@ impl<S: Slots> Building<S> {
             serviced: self.serviced,
         })
     }
+}
+
+/// Puts `c` (of pace `v`) into the best-first list `beam[..*n]` (paces in
+/// `scores`), dropping the worst when full; of two plans at the same
+/// floor at the same time with the same boardings, keeps the better.
+fn insert(beam: &mut [State; BEAM], scores: &mut [u64; BEAM], n: &mut usize, c: State, v: u64) {
+    for i in 0..*n {
+        let o = &beam[i];
+        if o.floor == c.floor && o.taken == c.taken && o.len == c.len && o.time == c.time {
+            if v > scores[i] {
+                beam[i] = c;
+                scores[i] = v;
+            }
+            return;
+        }
+    }
+    let mut i = *n;
+    if i == BEAM {
+        if v <= scores[BEAM - 1] {
+            return;
+        }
+        i = BEAM - 1;
+    } else {
+        *n += 1;
+    }
+    while i > 0 && scores[i - 1] < v {
+        beam[i] = beam[i - 1];
+        scores[i] = scores[i - 1];
+        i -= 1;
+    }
+    beam[i] = c;
+    scores[i] = v;
 }

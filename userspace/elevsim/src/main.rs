@@ -403,8 +403,9 @@ fn cost_table(o: &mut String, policies: &[PolicyKind]) {
          (one new random rider after each step): 20,000 steps each, in µs. *step* is the whole \
          call, timed once per state (its p99 includes the host's preemptions: this machine is \
          shared with kernel builds); *decision* is the policy's decision alone on the same \
-         states, the fastest of {} runs per state, and *worst decision* the largest of those \
-         over all states: the longest the policy makes the mutex wait. The VM's numbers are in \
+         states, the fastest of {} runs per state in the thread's CPU time (preemptions do \
+         not count), and *worst decision* the largest of those over all states: the longest \
+         the policy makes the mutex wait on this machine. The VM's numbers are in \
          `docs/bench.md`. Nothing here grows with the number waiting: the policies look at the \
          head of each line only (rate at its first {} riders).\n",
         elevsim::cost::REPEATS,

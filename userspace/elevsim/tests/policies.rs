@@ -89,30 +89,42 @@ fn test_seeds_are_held_out() {
 fn rate_against_every_baseline_on_held_out_seeds() {
     let mut failures = Vec::new();
     let mut strict = 0;
-    for w in Workload::ALL {
-        for p in PROFILES {
-            let all = runs(p, w);
-            let rate = &all[0].1;
-            assert_eq!(all[0].0, PolicyKind::Rate);
-            for (k, other) in &all[1..] {
-                let at = format!("{} on {} vs {}", w.name(), p.name, k.name());
-                // Riders delivered in 180 s.
-                let claim = delivered_claim(w, p, *k);
-                strict += usize::from(claim == Claim::Strict);
-                if let Err(e) = check(rate.minus(other, delivered), claim, true) {
-                    failures.push(format!("{at}: delivered {e}"));
-                }
-                // Mean wait of every rider: shorter than every baseline's.
-                if let Err(e) = check(rate.minus(other, wait_all), Claim::Strict, false) {
-                    failures.push(format!("{at}: wait (all) {e}"));
-                }
-                // Mean wait of delivered riders, against LOOK, where the
-                // building is not saturated (see docs/bench-sim.md on why
-                // that measure rewards delivering fewer when it is).
-                if *k == PolicyKind::Look && w != Workload::Saturated {
-                    if let Err(e) = check(rate.minus(other, wait), Claim::Strict, false) {
-                        failures.push(format!("{at}: wait {e}"));
-                    }
+    // The rows' runs, two rows at a time.
+    let rows: Vec<(Workload, &'static Profile)> = Workload::ALL
+        .into_iter()
+        .flat_map(|w| PROFILES.into_iter().map(move |p| (w, p)))
+        .collect();
+    let mut results = Vec::new();
+    for pair in rows.chunks(2) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = pair
+                .iter()
+                .map(|&(w, p)| s.spawn(move || (w, p, runs(p, w))))
+                .collect();
+            results.extend(handles.into_iter().map(|h| h.join().unwrap()));
+        });
+    }
+    for (w, p, all) in results {
+        let rate = &all[0].1;
+        assert_eq!(all[0].0, PolicyKind::Rate);
+        for (k, other) in &all[1..] {
+            let at = format!("{} on {} vs {}", w.name(), p.name, k.name());
+            // Riders delivered in 180 s.
+            let claim = delivered_claim(w, p, *k);
+            strict += usize::from(claim == Claim::Strict);
+            if let Err(e) = check(rate.minus(other, delivered), claim, true) {
+                failures.push(format!("{at}: delivered {e}"));
+            }
+            // Mean wait of every rider: shorter than every baseline's.
+            if let Err(e) = check(rate.minus(other, wait_all), Claim::Strict, false) {
+                failures.push(format!("{at}: wait (all) {e}"));
+            }
+            // Mean wait of delivered riders, against LOOK, where the
+            // building is not saturated (see docs/bench-sim.md on why
+            // that measure rewards delivering fewer when it is).
+            if *k == PolicyKind::Look && w != Workload::Saturated {
+                if let Err(e) = check(rate.minus(other, wait), Claim::Strict, false) {
+                    failures.push(format!("{at}: wait {e}"));
                 }
             }
         }
