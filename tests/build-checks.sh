@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Checks that bad build inputs get clear errors: a KDIR that is not a kernel
-# tree, a KDIR without Rust support, and a kernel tree without the syscall
-# patch (which must build the /proc-only module, and say so).
+# tree, a KDIR without Rust support; and that the build names the syscall
+# patch it finds: the project's, the course's, or none (which must build the
+# /proc-only module, and say so).
 # Ends with "build-checks: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +35,11 @@ mkdir -p "$work/nopatch"
 grep -v -e STUB_ -e elevator_stubs_synchronize "$kdir/Module.symvers" > "$work/nopatch/Module.symvers"
 cp "$kdir/.config" "$work/nopatch/.config"; touch "$work/nopatch/Makefile"; mkdir -p "$work/nopatch/rust"
 touch "$work/nopatch/rust/libkernel.rmeta"
-expect kdir_without_patch_warns "lacks the elevator syscall patch" "$here/scripts/check-kdir.sh" "$work/nopatch"
-expect kdir_with_patch "has the syscall patch" "$here/scripts/check-kdir.sh" "$kdir"
+expect kdir_without_patch_warns "lacks a syscall patch" "$here/scripts/check-kdir.sh" "$work/nopatch"
+expect kdir_with_project_patch "has the project's syscall patch" "$here/scripts/check-kdir.sh" "$kdir"
+# The course's plain patch: the STUB_* pointers without elevator_stubs_synchronize.
+cp -r "$work/nopatch" "$work/coursepatch"
+grep -e STUB_ "$kdir/Module.symvers" >> "$work/coursepatch/Module.symvers"
+expect kdir_with_course_patch "has the course's syscall patch" "$here/scripts/check-kdir.sh" "$work/coursepatch"
 echo "build-checks: $passed passed, $failed failed"
 [ "$failed" = 0 ]
