@@ -41,5 +41,21 @@ expect kdir_with_project_patch "has the project's syscall patch" "$here/scripts/
 cp -r "$work/nopatch" "$work/coursepatch"
 grep -e STUB_ "$kdir/Module.symvers" >> "$work/coursepatch/Module.symvers"
 expect kdir_with_course_patch "has the course's syscall patch" "$here/scripts/check-kdir.sh" "$work/coursepatch"
+# struct proc_ops is declared by hand in src/procfs.rs and checked against
+# the kernel's header at build time: a declaration that drifts (here: one
+# field dropped) must not build.
+mkdir -p "$work/layout"; cp -r "$here/src" "$here/Kbuild" "$work/layout/"
+python3 - "$work/layout/src/procfs.rs" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+a = "    proc_poll: Option<unsafe extern \"C\" fn(*mut bindings::file, *mut c_void) -> c_uint>,\n"
+assert a in s, "procfs.rs: proc_poll field not found"
+s = s.replace(a, "", 1).replace("        proc_poll: None,\n", "", 1)
+s = s.replace("    assert!(offset_of!(ProcOps, proc_poll) == layout::PROC_OPS_POLL);\n", "")
+open(p, "w").write(s)
+PY
+expect proc_ops_layout_mismatch_fails_build "size_of::<ProcOps>() == layout::PROC_OPS_SIZE" \
+    make -C "$kdir" M="$work/layout" LLVM=-14 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+        RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library BINDGEN="$HOME/.cargo/bin/bindgen" modules
 echo "build-checks: $passed passed, $failed failed"
 [ "$failed" = 0 ]
