@@ -241,6 +241,9 @@ struct ElevatorModule {
     stubs: Option<stubs::Registration<Shared>>,
     proc_entry: Option<procfs::ProcEntry<Shared>>,
     thread: Option<kthread::KThread<Shared>>,
+    /// Dropped after `Drop::drop` has run (fields drop after it, in order):
+    /// the last wait of unload, for syscalls still leaving our code.
+    _unload_barrier: stubs::UnloadBarrier,
 }
 
 fn config() -> Result<(&'static Profile, Timing, PolicyKind)> {
@@ -297,6 +300,7 @@ impl kernel::Module for ElevatorModule {
             stubs: None,
             proc_entry: None,
             thread: None,
+            _unload_barrier: stubs::UnloadBarrier::new(),
         };
         module.thread = Some(kthread::KThread::run(
             c"elevator",

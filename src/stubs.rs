@@ -17,24 +17,33 @@
 //!   around it, so the kernel cannot wait for a caller that has read a
 //!   pointer but not yet returned from the module. The module closes that
 //!   window itself:
-//!   1. it clears the pointers (new calls answer `-ENOSYS`);
-//!   2. with RCU Tasks (`CONFIG_TASKS_RCU`, which distribution kernels have),
-//!      `synchronize_rcu_tasks()` waits until every task has passed through a
-//!      voluntary context switch, user mode or idle: a caller between reading
-//!      the pointer and entering our handler does none of those (preemption
-//!      does not count), so afterwards every such caller is inside a handler
-//!      and has been counted in `INFLIGHT`, or has returned;
-//!   3. it waits for `INFLIGHT` to drop to zero (handlers may sleep on the
-//!      building's mutex; unload polls with 1 ms naps here, and only here);
-//!   4. `synchronize_rcu_tasks()` again, for the last instructions of a
-//!      handler after its decrement, up to its return into the kernel.
+//!   1. it raises `CLOSING` and clears the pointers (new calls answer
+//!      `-ENOSYS`);
+//!   2. it waits for `INFLIGHT`, the count of callers inside a handler, to
+//!      drop to zero (handlers may sleep on the building's mutex; unload
+//!      polls with 1 ms naps here, and only here). A handler counts itself
+//!      first and then checks `CLOSING` (both sequentially consistent, as
+//!      unload's store and load): either unload sees it counted and waits,
+//!      or it sees `CLOSING` and leaves at once, without sleeping or
+//!      touching the building;
+//!   3. at the very end of module exit, when [`UnloadBarrier`] (the
+//!      module's last field) is dropped, after `/proc/elevator` and the
+//!      kthread are gone (so callers that kept retrying are idle and the
+//!      grace period is short): with RCU Tasks (`CONFIG_TASKS_RCU`, which
+//!      distribution kernels have), `synchronize_rcu_tasks()` waits until every task has passed
+//!      through a voluntary context switch, user mode or idle. What is left
+//!      of a syscall that read an old pointer (the C between reading it and
+//!      entering our handler, a handler leaving through `CLOSING`, and a
+//!      handler's last instructions after its decrement) contains none of
+//!      those, preemption included, so after that grace period no task runs
+//!      our code.
 //!
-//!   Without RCU Tasks, steps 2 and 4 use `synchronize_rcu()`, which covers a
+//!   Without RCU Tasks, step 3 uses `synchronize_rcu()`, which covers a
 //!   caller that is not preempted in that window but not one that is; the
-//!   module says so in the kernel log at load. What no module can close: a
-//!   compiler that reads `STUB_x` twice (for the test and for the call) could
-//!   call NULL; the course patch's plain C reads it once in practice, and the
-//!   project's patch uses `READ_ONCE`.
+//!   module says so in the kernel log at load. What no module can close: C
+//!   that reads `STUB_x` twice (once for the test, once for the call) could
+//!   call a pointer cleared in between; the compiler reads it once in
+//!   practice, and the project's patch uses `READ_ONCE`.
 //! - **No patch** (or `ELEVATOR_PROC_ONLY=1`): [`Registration`] does nothing;
 //!   the elevator is driven through `/proc/elevator` only.
 
@@ -83,7 +92,7 @@ pub const INTERFACE: &str = if cfg!(elevator_stubs_srcu) {
 #[cfg(elevator_syscalls)]
 mod imp {
     use super::{Answer, Handlers};
-    use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+    use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
     use kernel::error::{code::EBUSY, from_result, Error, Result};
     use kernel::ffi::c_int;
     use kernel::sync::Arc;
@@ -108,6 +117,9 @@ mod imp {
     /// for; counted on the project's patch too, where it costs two atomics).
     static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
 
+    /// Unload has begun: a handler entered now leaves at once.
+    static CLOSING: AtomicBool = AtomicBool::new(false);
+
     /// Runs `f` on the registered handler, counted in `INFLIGHT`, and turns
     /// its result into the syscall's return value.
     ///
@@ -116,18 +128,25 @@ mod imp {
     /// Must be called from a stub installed by `Registration::<T>::new`, by a
     /// syscall that read the stub's pointer while the registration was live.
     unsafe fn call<T: Handlers>(f: impl FnOnce(&T) -> Result<Answer>) -> c_int {
+        let enosys = -(kernel::bindings::ENOSYS as c_int);
         INFLIGHT.fetch_add(1, Ordering::SeqCst);
+        if CLOSING.load(Ordering::SeqCst) {
+            // Unload has begun and may not wait for us: touch nothing, do
+            // not sleep, leave (see the module documentation, step 2).
+            INFLIGHT.fetch_sub(1, Ordering::SeqCst);
+            return enosys;
+        }
         let p = CURRENT.load(Ordering::SeqCst).cast::<T>();
         // SAFETY: A non-NULL `p` is the `T` of the live registration: its
         // `Drop` keeps the `T` alive until no syscall that read a stub
         // pointer can still be here (SRCU on the project's patch; on the
-        // course patch, `INFLIGHT` counted above, after RCU Tasks made sure
-        // every such caller got this far).
+        // course patch, we are counted in `INFLIGHT` and saw `CLOSING`
+        // false, so unload waits for our decrement).
         let handler = unsafe { p.as_ref() };
         let r = from_result(|| match handler {
             Some(h) => f(h).map(Answer::code),
             // 6.12 has no `ENOSYS` constant.
-            None => Err(Error::from_errno(-(kernel::bindings::ENOSYS as c_int))),
+            None => Err(Error::from_errno(enosys)),
         });
         INFLIGHT.fetch_sub(1, Ordering::SeqCst);
         r
@@ -212,6 +231,7 @@ mod imp {
 
     impl<T: Handlers> Drop for Registration<T> {
         fn drop(&mut self) {
+            CLOSING.store(true, Ordering::SeqCst);
             // SAFETY: See `new`; storing `None` makes new syscalls answer
             // `-ENOSYS`.
             unsafe {
@@ -225,21 +245,36 @@ mod imp {
             unsafe {
                 elevator_stubs_synchronize()
             };
+            // Callers counted before `CLOSING` finish their work (they may
+            // sleep on the building's mutex, held only briefly); what is
+            // left of any caller touches no data and runs without sleeping
+            // (`UnloadBarrier` waits for it).
             #[cfg(not(elevator_stubs_srcu))]
-            {
-                // Every caller that read an old pointer is now counted...
-                synchronize_callers();
-                // ...so wait for the count to drain (handlers may sleep on
-                // the building's mutex, which is only held briefly)...
-                while INFLIGHT.load(Ordering::SeqCst) != 0 {
-                    // SAFETY: Sleeping is allowed here (module unload, no
-                    // locks held).
-                    unsafe { kernel::bindings::msleep(1) };
-                }
-                // ...and for the handlers' last instructions after it.
-                synchronize_callers();
+            while INFLIGHT.load(Ordering::SeqCst) != 0 {
+                // SAFETY: Sleeping is allowed here (module unload, no locks
+                // held).
+                unsafe { kernel::bindings::msleep(1) };
             }
             CURRENT.store(core::ptr::null_mut(), Ordering::SeqCst);
+        }
+    }
+
+    /// Keeps the module's code until no syscall can still run it (course
+    /// patch); must be the last thing module exit drops.
+    pub struct UnloadBarrier(());
+
+    impl UnloadBarrier {
+        /// The barrier for this module's handlers.
+        pub fn new() -> Self {
+            UnloadBarrier(())
+        }
+    }
+
+    impl Drop for UnloadBarrier {
+        fn drop(&mut self) {
+            // Step 3 of the module documentation.
+            #[cfg(not(elevator_stubs_srcu))]
+            synchronize_callers();
         }
     }
 }
@@ -249,6 +284,16 @@ mod imp {
     use super::Handlers;
     use kernel::error::Result;
     use kernel::sync::Arc;
+
+    /// Without a syscall patch nothing runs our code from a syscall.
+    pub struct UnloadBarrier(());
+
+    impl UnloadBarrier {
+        /// Nothing to wait for.
+        pub fn new() -> Self {
+            UnloadBarrier(())
+        }
+    }
 
     /// Without a syscall patch there is nothing to register.
     pub struct Registration<T: Handlers> {
@@ -263,5 +308,9 @@ mod imp {
     }
 }
 
-/// The syscall handlers' registration: installed by `new`, removed on drop.
+/// The syscall handlers' registration: installed by `new`, removed on drop
+/// (after which no syscall uses the handler's data).
 pub type Registration<T> = imp::Registration<T>;
+
+/// Dropped last in module exit: after it no syscall runs the module's code.
+pub type UnloadBarrier = imp::UnloadBarrier;
