@@ -4,20 +4,26 @@
 #
 #   make run       build what is missing, boot the VM, load the module, drive
 #                  it with the request generator and show /proc/elevator
-#   make test      every test: host tests, then the VM suite on the debug kernel
+#   make test      every test: host tests, build checks, and the VM suite on
+#                  the debug kernels of both kernels of the matrix
 #
 # Other targets: make [all] (elevator.ko against KDIR or the cached kernel),
 # deps, kernel, kernel-path [DEBUG=1], userspace, shell, bench, bench-sim,
-# check (rustfmt + clippy), clean. Variables: KDIR=<Rust-enabled kernel build
-# tree>, DEBUG=1 (debug kernel), CLIPPY=1, FLOOR_MS/LOAD_MS/PROFILE (make run),
-# VM_ACCEL=kvm.
+# check (rustfmt + clippy), clean. Variables: KERNEL=6.12|7.3 (which kernel of
+# the matrix; default 6.12), KDIR=<Rust-enabled kernel build tree>, DEBUG=1
+# (debug kernel), CLIPPY=1, FLOOR_MS/LOAD_MS/PROFILE (make run), VM_ACCEL=kvm.
 
 SHELL := /bin/bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 FLAVOR := $(if $(DEBUG),debug,plain)
+# The kernel matrix: 6.12 (the project's patch, clang 14) or 7.3 (the course's
+# plain patch, clang 19); see scripts/kernel.sh.
+KERNEL ?= 6.12
+export KERNEL
+LLVM_SUFFIX := $(if $(filter 7.3,$(KERNEL)),-19,-14)
 RUST_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
 	RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library \
-	BINDGEN=$(HOME)/.cargo/bin/bindgen CLIPPY_DRIVER=/usr/bin/clippy-driver LLVM=-14
+	BINDGEN=$(HOME)/.cargo/bin/bindgen CLIPPY_DRIVER=/usr/bin/clippy-driver LLVM=$(LLVM_SUFFIX)
 KMAKE = $(MAKE) --no-print-directory -C $(1) $(RUST_ENV) $(if $(CLIPPY),CLIPPY=1)
 CARGO := cargo
 # Cargo's build folder is shared by every clone on the machine (like the
@@ -44,17 +50,20 @@ kernel-path:
 	@$(ROOT)/scripts/kernel.sh $(FLAVOR) path
 
 # The module: against KDIR if given, else the cached kernel of this flavor.
-# Each kernel gets its own build folder (build/<flavor>), since a module only
-# loads into the kernel it was built against.
+# Each kernel gets its own build folder (build/<flavor> for 6.12, the
+# default, build/7.3-<flavor> for 7.3), since a module only loads into the
+# kernel it was built against.
+KPREFIX := $(if $(filter 6.12,$(KERNEL)),,$(KERNEL)-)
+BUILD := $(ROOT)/build/$(KPREFIX)$(FLAVOR)
 modules: $(if $(KDIR),,deps)
 	@set -e; \
 	if [ -n "$(KDIR)" ]; then kdir="$(abspath $(KDIR))"; out=$(ROOT)/build/custom; \
 	else $(ROOT)/scripts/kernel.sh $(FLAVOR) build; \
-	     kdir=$$($(ROOT)/scripts/kernel.sh $(FLAVOR) kdir); out=$(ROOT)/build/$(FLAVOR); fi; \
+	     kdir=$$($(ROOT)/scripts/kernel.sh $(FLAVOR) kdir); out=$(BUILD); fi; \
 	$(ROOT)/scripts/check-kdir.sh "$$kdir"; \
 	mkdir -p "$$out"; rm -rf "$$out/src"; cp -r $(ROOT)/src $(ROOT)/Kbuild "$$out/"; \
 	$(call KMAKE,$$kdir) M="$$out" modules; \
-	if [ -z "$(KDIR)$(DEBUG)" ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
+	if [ -z "$(KDIR)$(DEBUG)" ] && [ "$(KERNEL)" = 6.12 ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
 	if [ -n "$(KDIR)" ]; then cp "$$out"/elevator.ko "$$out"/example5.ko $(ROOT)/; fi; \
 	echo "modules: $$out/elevator.ko $$out/example5.ko"; \
 	if [ -z "$(KDIR)" ]; then \
@@ -78,8 +87,8 @@ userspace:
 		$(CARGO) build --release -q --target $(STATIC_TARGET) $(addprefix -p ,$(TOOLS))
 
 VM_ADDS = $(foreach t,$(TOOLS),--add $(TOOLS_DIR)/$(t):bin/$(t)) \
-	--add $(ROOT)/build/$(FLAVOR)/elevator.ko:lib/modules/elevator.ko \
-	--add $(ROOT)/build/$(FLAVOR)/example5.ko:lib/modules/example5.ko
+	--add $(BUILD)/elevator.ko:lib/modules/elevator.ko \
+	--add $(BUILD)/example5.ko:lib/modules/example5.ko
 
 FLOOR_MS ?= 2000
 LOAD_MS ?= 1000
@@ -101,7 +110,7 @@ host-test:
 
 vm-test:
 	@$(MAKE) --no-print-directory modules userspace DEBUG=1
-	@$(ROOT)/tests/vm-tests.sh $$($(ROOT)/scripts/kernel.sh debug path) $(ROOT)/build/debug $(TOOLS_DIR)
+	@$(ROOT)/tests/vm-tests.sh $$($(ROOT)/scripts/kernel.sh debug path) $(ROOT)/build/$(KPREFIX)debug $(TOOLS_DIR)
 
 test: deps
 	@$(ROOT)/tests/all.sh
@@ -116,7 +125,7 @@ bench-sim:
 
 bench:
 	@$(MAKE) --no-print-directory modules userspace
-	@$(ROOT)/tests/bench.sh $$($(ROOT)/scripts/kernel.sh plain path) $(ROOT)/build/plain $(TOOLS_DIR)
+	@$(ROOT)/tests/bench.sh $$($(ROOT)/scripts/kernel.sh plain path) $(ROOT)/build/$(KPREFIX)plain $(TOOLS_DIR)
 
 clean:
 	rm -rf $(ROOT)/build $(ROOT)/elevator.ko $(ROOT)/example5.ko

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Installs what the build, the VM and the tests need, when it is missing:
-# Debian packages (kernel source, rustc 1.96 with its library source, clang 14,
-# qemu, busybox) and a pinned bindgen-cli from crates.io.
+# Debian packages (6.12 kernel source, rustc 1.96 with its library source,
+# clang 14 for 6.12 and clang 19 for 7.3, qemu, busybox) and a pinned
+# bindgen-cli from crates.io. The 7.3 source is fetched by linux-source.sh.
 set -euo pipefail
 
 BINDGEN_VERSION=0.73.2
 PKGS=(linux-source-6.12 rustc-web rust-web-src rust-web-clippy rustfmt-web
-      clang-14 lld-14 llvm-14 libclang-14-dev bc bison flex libelf-dev
+      clang-14 lld-14 llvm-14 libclang-14-dev clang-19 lld-19 llvm-19
+      libclang-19-dev bc bison flex libelf-dev
       libssl-dev cpio busybox-static qemu-system-x86 xz-utils make python3
       tmux)
 

@@ -15,12 +15,12 @@
 //! issuing a request never waits for a move, and an idle elevator sleeps until
 //! a request, a start or stop, or unload wakes it.
 
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
-use kernel::c_str;
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::prelude::*;
 use kernel::sync::{new_condvar, new_mutex, Arc, CondVar, Mutex};
-use kernel::time::Ktime;
 
+pub mod clock;
+pub mod cstr;
 pub mod kthread;
 pub mod logic;
 pub mod params;
@@ -31,56 +31,38 @@ use logic::{
     AllocError, Building, Command, IssueError, PolicyKind, Profile, Rider, Slots, Step, Timing,
 };
 
-module! {
+elevator_module! {
     type: ElevatorModule,
     name: "elevator",
     author: "elevator developers",
     description: "Elevator scheduling (OS course project, part 3) with syscalls 548-550 and /proc/elevator",
     license: "GPL",
+    uint_params: {
+        floor_ms: 2000, "Milliseconds to move one floor, 1-60000 (default 2000)";
+        load_ms: 1000, "Milliseconds of a stop, 1-60000 (default 1000)";
+    },
+    charp_params: {
+        profile: c"pets", "Building profile: pets (default), dorm or office";
+        policy: c"rate", "Scheduling policy: rate (default), look, scan, fifo, nearest";
+    },
 }
 
-module_param!(
-    PROFILE,
-    "profile",
-    charp,
-    c"pets",
-    "Building profile: pets (default), dorm or office"
-);
-module_param!(
-    FLOOR_MS,
-    "floor_ms",
-    uint,
-    2000,
-    "Milliseconds to move one floor, 1-60000 (default 2000)"
-);
-module_param!(
-    LOAD_MS,
-    "load_ms",
-    uint,
-    1000,
-    "Milliseconds of a stop, 1-60000 (default 1000)"
-);
-module_param!(
-    POLICY,
-    "policy",
-    charp,
-    c"rate",
-    "Scheduling policy: rate (default), look, scan, fifo, nearest"
-);
-
-impl Slots for KVec<Rider> {
+/// Rider queues live in `KVVec`s: a backlog of many thousands of riders on
+/// one floor outgrows what `kmalloc` gives comfortably, and `kvmalloc` falls
+/// back to `vmalloc` there.
+impl Slots for KVVec<Rider> {
     fn empty() -> Self {
-        KVec::new()
+        KVVec::new()
     }
 
     fn try_with_len(len: usize) -> Result<Self, AllocError> {
-        KVec::from_elem(Rider::EMPTY, len, GFP_KERNEL).map_err(|_| AllocError)
+        KVVec::from_elem(Rider::EMPTY, len, GFP_KERNEL).map_err(|_| AllocError)
     }
 }
 
 /// What the mutex guards.
 struct Inner {
-    building: Building<KVec<Rider>>,
+    building: Building<KVVec<Rider>>,
     /// The kthread is blocked on `Shared::work` (so requests must wake it).
     thread_waiting: bool,
     /// The module is being unloaded: the kthread must return.
@@ -100,15 +82,14 @@ struct Shared {
     #[pin]
     nap: CondVar,
     /// Time of load; the logic's clock counts milliseconds from it.
-    epoch: Ktime,
+    epoch: clock::Epoch,
     /// The building's profile (fixed at load), for lock-free validation.
     profile: &'static Profile,
 }
 
 impl Shared {
     fn now_ms(&self) -> u64 {
-        let ms = kernel::time::ktime_ms_delta(Ktime::ktime_get(), self.epoch);
-        u64::try_from(ms).unwrap_or(0)
+        self.epoch.elapsed_ms()
     }
 
     /// Wakes the kthread if it is blocked for lack of work (once: later
@@ -120,33 +101,25 @@ impl Shared {
         }
     }
 
-    fn do_start(&self) -> i32 {
+    fn do_start(&self) -> Result<(), logic::AlreadyActive> {
         let inner = &mut *self.inner.lock();
-        match inner.building.start() {
-            Ok(()) => {
-                self.kick(inner);
-                0
-            }
-            Err(logic::AlreadyActive) => 1,
-        }
+        inner.building.start()?;
+        self.kick(inner);
+        Ok(())
     }
 
-    fn do_stop(&self) -> i32 {
+    fn do_stop(&self) -> Result<(), logic::NotRunning> {
         let inner = &mut *self.inner.lock();
-        match inner.building.stop() {
-            Ok(()) => {
-                self.kick(inner);
-                0
-            }
-            Err(logic::NotRunning) => 1,
-        }
+        inner.building.stop()?;
+        self.kick(inner);
+        Ok(())
     }
 
-    /// Queues a rider: 0, 1 for an invalid request, or `-ENOMEM`.
-    fn do_issue(&self, start: i32, dest: i32, kind: i32) -> i32 {
+    /// Queues a rider.
+    fn do_issue(&self, start: i32, dest: i32, kind: i32) -> Result<(), IssueFailure> {
         // Invalid requests never take the lock.
         if logic::validate(self.profile, start, dest, kind).is_err() {
-            return 1;
+            return Err(IssueFailure::Invalid);
         }
         loop {
             let now = self.now_ms();
@@ -158,27 +131,26 @@ impl Shared {
                         if inner.building.is_active() {
                             self.kick(inner);
                         }
-                        return 0;
+                        return Ok(());
                     }
-                    Err(IssueError::Invalid(_)) => return 1,
+                    Err(IssueError::Invalid(_)) => return Err(IssueFailure::Invalid),
                     Err(IssueError::Full { floor, capacity }) => (floor, capacity),
                 }
             };
             // The floor's queue is full: allocate outside the lock, install,
             // free whatever comes back outside the lock, and try again.
-            let Ok(bigger) = KVec::<Rider>::try_with_len(capacity) else {
-                return ENOMEM.to_errno();
-            };
+            let bigger =
+                KVVec::<Rider>::try_with_len(capacity).map_err(|_| IssueFailure::NoMemory)?;
             let old = self.inner.lock().building.grow(floor, bigger);
             drop(old);
         }
     }
 
     /// The kthread's body.
-    fn run(&self) {
+    fn run(&self, thread: &kthread::ThreadContext) {
         let mut guard = self.inner.lock();
         loop {
-            if guard.unloading || kthread::should_stop() {
+            if guard.unloading || thread.should_stop() {
                 break;
             }
             let now = self.now_ms();
@@ -206,17 +178,35 @@ impl Shared {
     }
 }
 
+/// Why a request was not queued.
+enum IssueFailure {
+    /// A floor outside the profile, start == destination, or an unknown type.
+    Invalid,
+    /// The floor's queue could not grow.
+    NoMemory,
+}
+
 impl stubs::Handlers for Shared {
-    fn start(&self) -> i32 {
-        self.do_start()
+    fn start(&self) -> Result<stubs::Answer> {
+        Ok(match self.do_start() {
+            Ok(()) => stubs::Answer::Done,
+            Err(logic::AlreadyActive) => stubs::Answer::Refused,
+        })
     }
 
-    fn issue(&self, start: i32, dest: i32, kind: i32) -> i32 {
-        self.do_issue(start, dest, kind)
+    fn issue(&self, start: i32, dest: i32, kind: i32) -> Result<stubs::Answer> {
+        match self.do_issue(start, dest, kind) {
+            Ok(()) => Ok(stubs::Answer::Done),
+            Err(IssueFailure::Invalid) => Ok(stubs::Answer::Refused),
+            Err(IssueFailure::NoMemory) => Err(ENOMEM),
+        }
     }
 
-    fn stop(&self) -> i32 {
-        self.do_stop()
+    fn stop(&self) -> Result<stubs::Answer> {
+        Ok(match self.do_stop() {
+            Ok(()) => stubs::Answer::Done,
+            Err(logic::NotRunning) => stubs::Answer::Refused,
+        })
     }
 }
 
@@ -234,25 +224,15 @@ impl procfs::ProcHandler for Shared {
     }
 
     fn write(&self, input: &[u8]) -> Result {
-        let cmd = Command::parse(input).map_err(|_| EINVAL)?;
-        let r = match cmd {
-            Command::Start => match self.do_start() {
-                0 => 0,
-                _ => EBUSY.to_errno(),
-            },
-            Command::Stop => match self.do_stop() {
-                0 => 0,
-                _ => -(kernel::bindings::EALREADY as i32),
-            },
-            Command::Issue(s, d, t) => match self.do_issue(s, d, t) {
-                1 => EINVAL.to_errno(),
-                r => r,
-            },
-        };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(Error::from_errno(r))
+        match Command::parse(input).map_err(|_| EINVAL)? {
+            Command::Start => self.do_start().map_err(|_| EBUSY),
+            Command::Stop => self
+                .do_stop()
+                .map_err(|_| Error::from_errno(-(kernel::bindings::EALREADY as i32))),
+            Command::Issue(s, d, t) => self.do_issue(s, d, t).map_err(|e| match e {
+                IssueFailure::Invalid => EINVAL,
+                IssueFailure::NoMemory => ENOMEM,
+            }),
         }
     }
 }
@@ -261,15 +241,21 @@ struct ElevatorModule {
     stubs: Option<stubs::Registration<Shared>>,
     proc_entry: Option<procfs::ProcEntry<Shared>>,
     thread: Option<kthread::KThread<Shared>>,
+    /// Dropped after `Drop::drop` has run (fields drop after it, in order):
+    /// the last wait of unload, for syscalls still leaving our code.
+    _unload_barrier: stubs::UnloadBarrier,
 }
 
 fn config() -> Result<(&'static Profile, Timing, PolicyKind)> {
-    let name = PROFILE.get();
-    let Some(profile) = Profile::by_name(name.as_bytes()) else {
-        pr_err!("unknown profile={} (expected pets, dorm or office)\n", name);
+    let name = param_values::profile();
+    let Some(profile) = Profile::by_name(name.to_bytes()) else {
+        pr_err!(
+            "unknown profile={} (expected pets, dorm or office)\n",
+            name.to_str().unwrap_or("(not UTF-8)")
+        );
         return Err(EINVAL);
     };
-    let (floor_ms, load_ms) = (FLOOR_MS.get(), LOAD_MS.get());
+    let (floor_ms, load_ms) = (param_values::floor_ms(), param_values::load_ms());
     let Some(timing) = Timing::new(floor_ms, load_ms) else {
         pr_err!(
             "floor_ms={} load_ms={}: both must be 1..={} milliseconds\n",
@@ -279,11 +265,11 @@ fn config() -> Result<(&'static Profile, Timing, PolicyKind)> {
         );
         return Err(EINVAL);
     };
-    let name = POLICY.get();
-    let Some(policy) = PolicyKind::by_name(name.as_bytes()) else {
+    let name = param_values::policy();
+    let Some(policy) = PolicyKind::by_name(name.to_bytes()) else {
         pr_err!(
             "unknown policy={} (expected rate, look, scan, fifo or nearest)\n",
-            name
+            name.to_str().unwrap_or("(not UTF-8)")
         );
         return Err(EINVAL);
     };
@@ -295,14 +281,17 @@ impl kernel::Module for ElevatorModule {
         let (profile, timing, policy) = config()?;
         let shared = Arc::pin_init(
             pin_init!(Shared {
-                inner <- new_mutex!(Inner {
-                    building: Building::new(profile, timing, policy),
-                    thread_waiting: false,
-                    unloading: false,
-                }),
+                inner <- new_mutex!(
+                    Inner {
+                        building: Building::new(profile, timing, policy),
+                        thread_waiting: false,
+                        unloading: false,
+                    },
+                    "elevator:building"
+                ),
                 work <- new_condvar!(),
                 nap <- new_condvar!(),
-                epoch: Ktime::ktime_get(),
+                epoch: clock::Epoch::now(),
                 profile,
             }),
             GFP_KERNEL,
@@ -311,17 +300,14 @@ impl kernel::Module for ElevatorModule {
             stubs: None,
             proc_entry: None,
             thread: None,
+            _unload_barrier: stubs::UnloadBarrier::new(),
         };
         module.thread = Some(kthread::KThread::run(
-            c_str!("elevator"),
+            c"elevator",
             shared.clone(),
             Shared::run,
         )?);
-        module.proc_entry = Some(procfs::ProcEntry::new(
-            c_str!("elevator"),
-            0o644,
-            shared.clone(),
-        )?);
+        module.proc_entry = Some(procfs::ProcEntry::new(c"elevator", 0o644, shared.clone())?);
         module.stubs = Some(stubs::Registration::new(shared)?);
         pr_info!(
             "loaded: profile={} floor_ms={} load_ms={} policy={} syscalls={}\n",
@@ -329,11 +315,7 @@ impl kernel::Module for ElevatorModule {
             timing.floor_ms,
             timing.load_ms,
             policy.name(),
-            if stubs::ENABLED {
-                "548-550"
-            } else {
-                "none (proc only)"
-            }
+            stubs::INTERFACE
         );
         Ok(module)
     }

@@ -7,21 +7,26 @@
 //! elevator's own kthread and proc wrappers.
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+#[path = "cstr.rs"]
+pub mod cstr;
 #[path = "kthread.rs"]
 pub mod kthread;
+#[path = "params.rs"]
+pub mod params;
 #[path = "procfs.rs"]
 pub mod procfs;
 
-module! {
+elevator_module! {
     type: Example5,
     name: "example5",
     author: "elevator developers",
     description: "A kthread counting seconds, shown in /proc/example5",
     license: "GPL",
+    uint_params: {},
+    charp_params: {},
 }
 
 /// The counter the thread increments and the proc file shows.
@@ -30,10 +35,10 @@ struct Counter {
 }
 
 impl Counter {
-    fn run(&self) {
-        while !kthread::should_stop() {
-            kthread::sleep_interruptible_ms(1000);
-            if kthread::should_stop() {
+    fn run(&self, thread: &kthread::ThreadContext) {
+        while !thread.should_stop() {
+            thread.sleep_interruptible_ms(1000);
+            if thread.should_stop() {
                 break;
             }
             self.seconds.fetch_add(1, Ordering::Relaxed);
@@ -70,8 +75,8 @@ impl kernel::Module for Example5 {
             GFP_KERNEL,
         )?;
         // Fields drop in order: the proc file goes first, then the thread stops.
-        let thread = kthread::KThread::run(c_str!("example5"), counter.clone(), Counter::run)?;
-        let proc_entry = procfs::ProcEntry::new(c_str!("example5"), 0o444, counter)?;
+        let thread = kthread::KThread::run(c"example5", counter.clone(), Counter::run)?;
+        let proc_entry = procfs::ProcEntry::new(c"example5", 0o444, counter)?;
         Ok(Example5 {
             _proc_entry: proc_entry,
             _thread: thread,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Checks that bad build inputs get clear errors: a KDIR that is not a kernel
-# tree, a KDIR without Rust support, and a kernel tree without the syscall
-# patch (which must build the /proc-only module, and say so).
+# tree, a KDIR without Rust support; and that the build names the syscall
+# patch it finds: the project's, the course's, or none (which must build the
+# /proc-only module, and say so).
 # Ends with "build-checks: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +35,27 @@ mkdir -p "$work/nopatch"
 grep -v -e STUB_ -e elevator_stubs_synchronize "$kdir/Module.symvers" > "$work/nopatch/Module.symvers"
 cp "$kdir/.config" "$work/nopatch/.config"; touch "$work/nopatch/Makefile"; mkdir -p "$work/nopatch/rust"
 touch "$work/nopatch/rust/libkernel.rmeta"
-expect kdir_without_patch_warns "lacks the elevator syscall patch" "$here/scripts/check-kdir.sh" "$work/nopatch"
-expect kdir_with_patch "has the syscall patch" "$here/scripts/check-kdir.sh" "$kdir"
+expect kdir_without_patch_warns "lacks a syscall patch" "$here/scripts/check-kdir.sh" "$work/nopatch"
+expect kdir_with_project_patch "has the project's syscall patch" "$here/scripts/check-kdir.sh" "$kdir"
+# The course's plain patch: the STUB_* pointers without elevator_stubs_synchronize.
+cp -r "$work/nopatch" "$work/coursepatch"
+grep -e STUB_ "$kdir/Module.symvers" >> "$work/coursepatch/Module.symvers"
+expect kdir_with_course_patch "has the course's syscall patch" "$here/scripts/check-kdir.sh" "$work/coursepatch"
+# struct proc_ops is declared by hand in src/procfs.rs and checked against
+# the kernel's header at build time: a declaration that drifts (here: one
+# field dropped) must not build.
+mkdir -p "$work/layout"; cp -r "$here/src" "$here/Kbuild" "$work/layout/"
+python3 - "$work/layout/src/procfs.rs" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+a = "    proc_poll: Option<unsafe extern \"C\" fn(*mut bindings::file, *mut c_void) -> c_uint>,\n"
+assert a in s, "procfs.rs: proc_poll field not found"
+s = s.replace(a, "", 1).replace("        proc_poll: None,\n", "", 1)
+s = s.replace("    assert!(offset_of!(ProcOps, proc_poll) == layout::PROC_OPS_POLL);\n", "")
+open(p, "w").write(s)
+PY
+expect proc_ops_layout_mismatch_fails_build "size_of::<ProcOps>() == layout::PROC_OPS_SIZE" \
+    make -C "$kdir" M="$work/layout" LLVM=-14 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+        RUST_LIB_SRC=/usr/lib/rustlib/src/rust/library BINDGEN="$HOME/.cargo/bin/bindgen" modules
 echo "build-checks: $passed passed, $failed failed"
 [ "$failed" = 0 ]
