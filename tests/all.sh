@@ -10,11 +10,17 @@ passed=0 failed=0
 count() { # name, status
     if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
 }
-add_counts() { # file with a "...: N passed, M failed" last line
-    local line; line=$(grep -E "[0-9]+ passed, [0-9]+ failed" "$1" | tail -1)
-    local p f
-    p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+add_counts() { # file ending with a "NAME: N passed, M failed" line [, its writer's exit status]
+    local line p f
+    line=$(grep -E "^[^:]+: [0-9]+ passed, [0-9]+ failed" "$1" | tail -1)
+    p=$(echo "$line" | sed -nE 's/^[^:]+: ([0-9]+) passed.*/\1/p')
+    f=$(echo "$line" | sed -nE 's/^[^:]+: [0-9]+ passed, ([0-9]+) failed.*/\1/p')
+    if [ -z "$f" ]; then
+        f=1; echo "FAIL $1: no 'N passed, M failed' line"
+    elif [ "${2:-0}" != 0 ] && [ "$f" = 0 ]; then
+        f=1; echo "FAIL $1: exit status $2 with 0 failed"
+    fi
+    passed=$((passed + ${p:-0})); failed=$((failed + f))
 }
 t0=$(date +%s)
 echo "== kernels (cached under ${ELEVATOR_CACHE:-~/.cache/elevator})"
@@ -43,9 +49,14 @@ fi
 lap
 echo "== style"
 make -s fmt-check >/tmp/elevator-fmt.log 2>&1; count rustfmt $?; [ -s /tmp/elevator-fmt.log ] && head -20 /tmp/elevator-fmt.log
-make -s clippy DEBUG=1 >/tmp/elevator-clippy.log 2>&1
-! grep -qE "^(warning|error)" /tmp/elevator-clippy.log; count clippy_module $?
-grep -E "^(warning|error)" -A5 /tmp/elevator-clippy.log | head -30
+clippy_module() { # log: the module built with CLIPPY=1 must succeed without a warning
+    make -s clippy DEBUG=1 >"$1" 2>&1
+    local rc=$?
+    [ "$rc" = 0 ] || { tail -20 "$1"; echo "make clippy: exit status $rc"; }
+    grep -E "^(warning|error)" -A5 "$1" | head -30
+    [ "$rc" = 0 ] && ! grep -qE "^(warning|error)" "$1"
+}
+clippy_module /tmp/elevator-clippy.log; count clippy_module $?
 (cd userspace && cargo clippy --workspace --all-targets -q -- -D warnings) >/tmp/elevator-clippy-us.log 2>&1; count clippy_userspace $?
 head -30 /tmp/elevator-clippy-us.log
 lap
@@ -56,6 +67,11 @@ lap
 echo "== host tests"
 out=$(mktemp)
 tests/host-tests.sh | tee "$out"; add_counts "$out"
+rm -f "$out"
+lap
+echo "== runner self-test (the host runner and these checks, on broken fixtures)"
+out=$(mktemp)
+tests/runner-selftest.sh 2>&1 | tee "$out"; add_counts "$out" "${PIPESTATUS[0]}"
 rm -f "$out"
 lap
 if [ -n "$vm_pid" ]; then
