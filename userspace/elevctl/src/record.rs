@@ -90,8 +90,19 @@ pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
     let began = Instant::now();
     let (mut rows, mut skipped) = (0u64, 0u64);
     let mut last_error = String::new();
-    for k in 0u32.. {
-        let due = interval * k;
+    let mut k = 0u32;
+    loop {
+        let mut due = interval * k;
+        let now = began.elapsed();
+        // After a stall (a slow read, a busy machine) the missed slots are
+        // skipped, not taken in a burst at the same instant: each row is a
+        // later moment than the one before.
+        if k > 0 && due <= now && !interval.is_zero() {
+            let slot = now.as_nanos() / interval.as_nanos() + 1;
+            k = u32::try_from(slot).unwrap_or(u32::MAX);
+            due = interval * k;
+        }
+        k = k.saturating_add(1);
         if end.is_some_and(|e| due > e) {
             break;
         }

@@ -345,8 +345,10 @@ fn record_then_plot() {
         Some("time_ms,state,floor,load,aboard,waiting,serviced")
     );
     let rows: Vec<&str> = lines.collect();
+    // 11 slots in 0.2 s at 20 ms; slots missed while the machine is busy
+    // are skipped, so fewer rows are fine, more are not.
     assert!(
-        (5..=11).contains(&rows.len()),
+        (2..=11).contains(&rows.len()),
         "{} rows:\n{text}",
         rows.len()
     );
