@@ -149,7 +149,10 @@ fn module_parameters_visible(_: bool) -> R {
         let (_, log) = sh("dmesg");
         log.lines()
             .rev()
-            .find_map(|l| l.split_once("elevator: loaded: ").map(|(_, r)| r.to_string()))
+            .find_map(|l| {
+                l.split_once("elevator: loaded: ")
+                    .map(|(_, r)| r.to_string())
+            })
             .ok_or_else(|| "no 'elevator: loaded:' line in the kernel log".to_string())
     };
     clear_kernel_log();
@@ -714,19 +717,20 @@ fn stop_delivers_aboard_without_boarding(_: bool) -> R {
 fn no_boarding_at_an_unload_stop_while_deactivating(_: bool) -> R {
     // C (for 3) and P (for 4) board at 1; H and D wait on 3. Stopped on the
     // way up, the car still stops at 3 to let C off, and at 4 for P: H and D
-    // must stay queued on 3 through that stop, and after OFFLINE.
-    insmod("floor_ms=400 load_ms=100")?;
+    // must stay queued on 3 through that stop, and after OFFLINE. (The stop
+    // at 3 need not be seen: a rider boarding there would show in every
+    // later snapshot.)
+    insmod("floor_ms=600 load_ms=100")?;
     for (st, d, t) in [(1, 3, 0), (1, 4, 1), (3, 5, 2), (3, 1, 3)] {
         ok(issue(st, d, t), "issue")?;
     }
     ok(start(), "start")?;
-    // Leaving floor 1: the car needs two 400 ms moves to reach floor 3.
+    // Leaving floor 1: the car needs two 600 ms moves to reach floor 3.
     wait_for("moving up from 1 with C3 P4 aboard", 10 * SEC, |s| {
         s.state == State::Up && s.current_floor == 1 && riders(&s.aboard) == ["C3", "P4"]
     })?;
     ok(stop(), "stop")?;
     let mut aboard = riders(&snap()?.aboard);
-    let mut unload_stop_at_3 = false;
     let mut bad = None;
     let s = wait_for("OFFLINE", 20 * SEC, |s| {
         let now = riders(&s.aboard);
@@ -735,9 +739,6 @@ fn no_boarding_at_an_unload_stop_while_deactivating(_: bool) -> R {
             bad.get_or_insert(format!("boarded while deactivating: {:?}", s));
         }
         aboard = now;
-        if s.state == State::Loading && s.current_floor == 3 {
-            unload_stop_at_3 = true;
-        }
         if riders(&s.floors[2].riders) != ["H5", "D1"] {
             bad.get_or_insert(format!("floor 3 queue changed while deactivating: {:?}", s));
         }
@@ -746,7 +747,6 @@ fn no_boarding_at_an_unload_stop_while_deactivating(_: bool) -> R {
     if let Some(b) = bad {
         return Err(b);
     }
-    ensure!(unload_stop_at_3, "never saw the stop at 3 where C gets off");
     ensure_eq!(
         (s.current_floor, s.number_aboard, s.load_x10),
         (4, 0, 0),
