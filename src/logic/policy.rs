@@ -81,11 +81,15 @@ pub enum PolicyKind {
     /// **Ageing and the starvation bound.** A rider who has been at the
     /// head of its floor's line for `L` = [`AGE_LIMIT_STOPS`] × (floor +
     /// stop) (60 s with the course's timing) is *aged*. The aged head that
-    /// has been at the head longest is then served before anything else:
-    /// the car follows the fastest sequence of at most [`RESCUE_STOPS`]
-    /// stops that ends with that head boarding (the stops before the last
-    /// ones make room by delivering riders, with the boarding each of them
-    /// forces). Heads younger than it never come first, so with `F` floors
+    /// has been at the head longest is then served before anything else,
+    /// by a *rescue* of at most [`RESCUE_STOPS`] stops that ends with that
+    /// head boarding (the stops before the last one make room by
+    /// delivering riders, with the boarding each of them forces): at its
+    /// start and after each of its stops, the car takes, of the sequences
+    /// of at most the stops the rescue has left that end with the head
+    /// boarding, the one of best pace, and travels to its first stop
+    /// without changing its mind, each stop after at most `F − 1` floors.
+    /// Heads younger than it never come first, so with `F` floors
     /// a head waits behind at most `F - 1` older ones, and each rescue
     /// takes at most `R` = (`RESCUE_STOPS` − 1) × ((`F` − 1) × floor +
     /// stop) + (`F` − 1) × floor. The policy notices an aged head at its
@@ -230,6 +234,18 @@ pub struct Policy {
     /// The next decision, when an offline planner makes it
     /// ([`Building::step_as`]); always `None` in the module.
     forced: Option<Choice>,
+    /// The rate policy's rescue in progress.
+    rescue: Option<Rescue>,
+}
+
+/// A rescue of an aged head in progress (rate policy): its floor, the stops
+/// the rescue may still make, and the stop the car is travelling to (0 when
+/// it chooses at its next decision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rescue {
+    floor: u8,
+    left: u8,
+    next: u8,
 }
 
 impl Policy {
@@ -240,6 +256,7 @@ impl Policy {
             dir: Dir::Up,
             target: None,
             forced: None,
+            rescue: None,
         }
     }
 
@@ -352,8 +369,12 @@ impl Policy {
     fn rate<S: Slots>(&mut self, b: &Building<S>, now: u64) -> Choice {
         let here = b.floor();
         let planner = Planner::new(b);
-        let first = match aged_head(b, now) {
-            Some(f) => planner.rescue(f),
+        let aged = aged_head(b, now);
+        if aged.is_none() {
+            self.rescue = None;
+        }
+        let first = match aged {
+            Some(f) => self.rescue(&planner, f),
             None if b.waiting() >= BUSY_WAITING => planner.beam_first_stop(),
             None => planner.best_first_stop(),
         };
@@ -362,6 +383,49 @@ impl Policy {
             Some(f) => Choice::Go(f),
             None => nearest_work(b, self.dir).map_or(Choice::Idle, Choice::Go),
         }
+    }
+}
+
+impl Policy {
+    /// The next stop of the rescue of `f`'s aged head. A rescue may make at
+    /// most [`RESCUE_STOPS`] stops: at its start and after each of its
+    /// stops, it picks, of the sequences of at most the stops it has left
+    /// that end with the head boarding, the one of best pace, and travels
+    /// to its first stop without changing its mind. So it ends, with the
+    /// head boarding, at most `RESCUE_STOPS` stops, each after at most
+    /// `F − 1` floors, after it began. With no such sequence, it makes the
+    /// stop that leaves the most room for the head, and starts afresh.
+    fn rescue(&mut self, planner: &Planner, f: u8) -> Option<u8> {
+        let here = planner.start.floor;
+        let mut r = match self.rescue {
+            Some(r) if r.floor == f => r,
+            _ => Rescue {
+                floor: f,
+                left: RESCUE_STOPS as u8,
+                next: 0,
+            },
+        };
+        // The stop travelled to still moves somebody (the car's load has
+        // not changed on the way and lines only grow); check all the same.
+        if r.next != 0 && planner.stop(&planner.start, r.next).is_none() {
+            r.next = 0;
+        }
+        if r.next == 0 {
+            match planner.rescue_first(f, usize::from(r.left)) {
+                Some(g) => r.next = g,
+                None => {
+                    self.rescue = None;
+                    return planner.make_room(f);
+                }
+            }
+        }
+        let next = r.next;
+        if next == here {
+            r.left = r.left.saturating_sub(1);
+            r.next = 0;
+        }
+        self.rescue = Some(r);
+        Some(next)
     }
 }
 
@@ -665,17 +729,19 @@ impl Planner {
         }
     }
 
-    /// The first stop of the fastest sequence of at most [`RESCUE_STOPS`]
-    /// stops after which the head of `f`'s line has boarded; when there is
-    /// none, the stop that leaves the car most room for that head.
-    fn rescue(&self, f: u8) -> Option<u8> {
+    /// The first stop of the sequence of best pace (see `pace`) among
+    /// those of at most `max_stops` stops after which the head of `f`'s
+    /// line has boarded.
+    fn rescue_first(&self, f: u8, max_stops: usize) -> Option<u8> {
         let mut best = None;
-        self.rescue_search(&self.start, f, &mut best);
-        if let Some((_, first)) = best {
-            return Some(first);
-        }
-        // No sequence is short enough: make room. Count first, then weight,
-        // of the riders who would still be aboard at `f`, then distance.
+        self.rescue_search(&self.start, f, max_stops.min(RESCUE_STOPS), &mut best);
+        best.map(|(_, first)| first)
+    }
+
+    /// The stop that leaves the car most room for the head of `f`'s line:
+    /// count first, then weight, of the riders who would still be aboard at
+    /// `f`, then distance.
+    fn make_room(&self, f: u8) -> Option<u8> {
         let here = self.start.floor;
         (1..=self.floors)
             .filter_map(|g| self.stop(&self.start, g))
@@ -689,8 +755,8 @@ impl Planner {
             .map(|n| n.floor)
     }
 
-    fn rescue_search(&self, s: &State, f: u8, best: &mut Option<(u64, u8)>) {
-        if s.stops >= RESCUE_STOPS {
+    fn rescue_search(&self, s: &State, f: u8, max_stops: usize, best: &mut Option<(u64, u8)>) {
+        if s.stops >= max_stops {
             return;
         }
         let i = usize::from(f - 1);
@@ -698,13 +764,13 @@ impl Planner {
             let Some(n) = self.stop(s, g) else {
                 continue;
             };
-            if best.is_some_and(|(t, _)| n.time >= t) {
-                continue;
-            }
             if g == f && n.taken[i] > 0 {
-                *best = Some((n.time, n.first));
+                let v = self.pace(&n);
+                if best.is_none_or(|(bv, _)| v > bv) {
+                    *best = Some((v, n.first));
+                }
             } else {
-                self.rescue_search(&n, f, best);
+                self.rescue_search(&n, f, max_stops, best);
             }
         }
     }

@@ -174,3 +174,43 @@ fn bound_is_never_beaten() {
         }
     }
 }
+
+/// Rate against the offline planner (`src/offline.rs`) on the busy rows,
+/// on the first 20 test seeds with a beam of 32 (the report uses 100
+/// seeds and a beam of 128; see the offline table of `docs/bench-sim.md`).
+/// The claimed share is 95 % where the report's 100 held-out seeds show it
+/// (rate at 96–97 %, 95.6 % on steady-4s dorm); on dorm, where the report
+/// shows rate short of 95 % (94.3 % saturated, 93.2 % bursts), the claim is
+/// what it reaches: 93 % and 92 %. With 20 seeds the check is "no worse
+/// within the interval": the interval of `rate − share × offline` per seed
+/// must not lie below zero.
+#[test]
+fn rate_near_the_offline_planner_on_busy_rows() {
+    use elevator_logic::profile::{DORM, OFFICE, PETS};
+    let seeds = TEST_SEEDS.start..TEST_SEEDS.start + 20;
+    let rows: [(Workload, &'static Profile, f64); 7] = [
+        (Workload::Saturated, &PETS, 0.95),
+        (Workload::Saturated, &DORM, 0.93),
+        (Workload::Saturated, &OFFICE, 0.95),
+        (Workload::Bursts, &DORM, 0.92),
+        (Workload::Steady4, &PETS, 0.95),
+        (Workload::Steady4, &DORM, 0.95),
+        (Workload::Steady4, &OFFICE, 0.95),
+    ];
+    let mut failures = Vec::new();
+    for (w, p, share) in rows {
+        let plans = elevsim::offline::plan_seeds(p, Timing::COURSE, w, seeds.clone(), 32);
+        let offline: Vec<f64> = plans.iter().map(|x| share * x.delivered as f64).collect();
+        let rate = summarize(p, Timing::COURSE, PolicyKind::Rate, w, seeds.clone());
+        let r: Vec<f64> = rate.per_run.iter().map(delivered).collect();
+        let i = paired(&r, &offline);
+        if i.below_zero() {
+            failures.push(format!(
+                "{} on {}: rate − {share} × offline = {i:.2}",
+                w.name(),
+                p.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
