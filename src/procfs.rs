@@ -314,7 +314,7 @@ impl<T: ProcHandler> ProcEntry<T> {
     /// is checked first. Two modules racing to create the same name between
     /// the check and the creation get that warning and `ENOMEM`.
     pub fn new(name: &'static CStr, mode: u16, data: Arc<T>) -> Result<Self> {
-        if exists_in_proc(name) {
+        if exists_in_proc(name)? {
             return Err(EEXIST);
         }
         let ptr: *const T = &*data;
@@ -335,14 +335,15 @@ impl<T: ProcHandler> ProcEntry<T> {
     }
 }
 
-/// Whether `/proc/<name>` exists.
-fn exists_in_proc(name: &CStr) -> bool {
+/// Whether `/proc/<name>` exists: `Ok(false)` only when the lookup says
+/// `ENOENT`; any other failure of the lookup (no memory) is returned.
+fn exists_in_proc(name: &CStr) -> Result<bool> {
     let mut full = [0u8; 64];
     let prefix = b"/proc/";
     let name = name.to_bytes();
     let len = prefix.len() + name.len();
     if len >= full.len() {
-        return false;
+        return Err(EINVAL);
     }
     full[..prefix.len()].copy_from_slice(prefix);
     full[prefix.len()..len].copy_from_slice(name);
@@ -356,12 +357,15 @@ fn exists_in_proc(name: &CStr) -> bool {
             path.as_mut_ptr().cast(),
         )
     };
+    if r == -(bindings::ENOENT as c_int) {
+        return Ok(false);
+    }
     if r != 0 {
-        return false;
+        return Err(kernel::error::Error::from_errno(r));
     }
     // SAFETY: `kern_path` succeeded, so `path` holds references we must drop.
     unsafe { path_put(path.as_ptr().cast()) };
-    true
+    Ok(true)
 }
 
 impl<T: ProcHandler> Drop for ProcEntry<T> {
