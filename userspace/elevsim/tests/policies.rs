@@ -178,21 +178,23 @@ fn bound_is_never_beaten() {
 /// Rate against the offline planner (`src/offline.rs`) on the busy rows,
 /// on the first 20 test seeds with a beam of 32 (the report uses 100
 /// seeds and a beam of 128; see the offline table of `docs/bench-sim.md`).
-/// The claimed share is 95 % where the report's 100 held-out seeds show it
-/// (rate at 96–97 %, 95.6 % on steady-4s dorm); on dorm, where the report
-/// shows rate short of 95 % (94.3 % saturated, 93.2 % bursts), the claim is
-/// what it reaches: 93 % and 92 %. With 20 seeds the check is "no worse
-/// within the interval": the interval of `rate − share × offline` per seed
-/// must not lie below zero.
+/// The claimed share is what the report's 100 held-out seeds (of which
+/// these 20 are the first) show: 95 % (rate at 96–97 % on pets and office,
+/// 95.6 % on steady-4s dorm, 95.2 % on saturated dorm), except on bursts
+/// dorm where rate reaches 93.6 % (short of the 95 % aimed at; the
+/// planner knows when the next burst comes and that counting stops at
+/// 180 s): 93 % there. With 20 seeds the check is "no worse within the
+/// interval": the interval of `rate − share × offline` per seed must not
+/// lie below zero.
 #[test]
 fn rate_near_the_offline_planner_on_busy_rows() {
     use elevator_logic::profile::{DORM, OFFICE, PETS};
     let seeds = TEST_SEEDS.start..TEST_SEEDS.start + 20;
     let rows: [(Workload, &'static Profile, f64); 7] = [
         (Workload::Saturated, &PETS, 0.95),
-        (Workload::Saturated, &DORM, 0.93),
+        (Workload::Saturated, &DORM, 0.95),
         (Workload::Saturated, &OFFICE, 0.95),
-        (Workload::Bursts, &DORM, 0.92),
+        (Workload::Bursts, &DORM, 0.93),
         (Workload::Steady4, &PETS, 0.95),
         (Workload::Steady4, &DORM, 0.95),
         (Workload::Steady4, &OFFICE, 0.95),
