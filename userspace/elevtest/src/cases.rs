@@ -575,6 +575,12 @@ fn every_rider_weight_in_every_profile(_: bool) -> R {
             tries += 1;
             let seen = ride_and_weigh(profile, letters, loads)?;
             if seen == loads.map(Some) {
+                if tries > 1 {
+                    println!(
+                        "  {}: {} rides to see every step of the load",
+                        profile, tries
+                    );
+                }
                 break;
             }
             ensure!(
