@@ -766,7 +766,11 @@ impl Planner {
             };
             if g == f && n.taken[i] > 0 {
                 let v = self.pace(&n);
-                if best.is_none_or(|(bv, _)| v > bv) {
+                let better = match *best {
+                    None => true,
+                    Some((bv, _)) => v > bv,
+                };
+                if better {
                     *best = Some((v, n.first));
                 }
             } else {
