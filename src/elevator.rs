@@ -43,7 +43,7 @@ elevator_module! {
     },
     charp_params: {
         profile: c"pets", "Building profile: pets (default), dorm or office";
-        policy: c"rate", "Scheduling policy: rate (default), look, scan, fifo, nearest";
+        policy: c"rate", "Scheduling policy: rate (default), look, scan, fifo, fifo-off, nearest, peer";
     },
 }
 
@@ -163,7 +163,9 @@ impl Shared {
                     guard.thread_waiting = false;
                 }
                 Step::Sleep(ms) => {
-                    let mut left = kernel::time::msecs_to_jiffies(ms);
+                    // One jiffy more, as `msleep` does: the first tick may
+                    // come at once, and a move must never be shorter.
+                    let mut left = kernel::time::msecs_to_jiffies(ms).saturating_add(1);
                     while left > 0 && !guard.unloading {
                         // Releases the mutex while sleeping.
                         left = match self.nap.wait_interruptible_timeout(&mut guard, left) {
@@ -268,7 +270,7 @@ fn config() -> Result<(&'static Profile, Timing, PolicyKind)> {
     let name = param_values::policy();
     let Some(policy) = PolicyKind::by_name(name.to_bytes()) else {
         pr_err!(
-            "unknown policy={} (expected rate, look, scan, fifo or nearest)\n",
+            "unknown policy={} (expected rate, look, scan, fifo, fifo-off, nearest or peer)\n",
             name.to_str().unwrap_or("(not UTF-8)")
         );
         return Err(EINVAL);
