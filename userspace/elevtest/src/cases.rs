@@ -197,7 +197,11 @@ fn bad_module_parameters_rejected(_: bool) -> R {
         .next()
         .and_then(|v| v.trim().parse().ok())
         .ok_or("no kernel version")?;
-    let overflow = if major >= 7 { libc::EINVAL } else { libc::ERANGE };
+    let overflow = if major >= 7 {
+        libc::EINVAL
+    } else {
+        libc::ERANGE
+    };
     for (args, errno, line) in [
         (
             "profile=nope",
@@ -927,7 +931,9 @@ fn course_sequence(_: bool) -> R {
 }
 
 fn every_policy_drains(_: bool) -> R {
-    for policy in ["rate", "look", "scan", "fifo", "fifo-off", "nearest", "peer"] {
+    for policy in [
+        "rate", "look", "scan", "fifo", "fifo-off", "nearest", "peer",
+    ] {
         insmod(&format!("floor_ms=5 load_ms=5 policy={}", policy))?;
         let mut n = 0;
         for i in 0..60 {
