@@ -10,7 +10,8 @@
 //! disabled kmemleak fails every case and the final leak check instead of
 //! passing unnoticed.
 //!
-//! Output: one `PASS name` / `FAIL name: reason` line per case, then
+//! Output: `RUN name` as each case starts, then its `PASS name` /
+//! `FAIL name: reason` line, and at the end
 //! `elevtest: N passed, M failed`. Exit status 1 if any case failed.
 //!
 //! Usage: `elevtest [--list] [--quick] [--require-kmemleak] [--skip=NAME_SUBSTRING]...
@@ -73,6 +74,9 @@ fn main() {
     util::prepare_suite();
     let (mut passed, mut failed) = (0, 0);
     for case in selected {
+        // A start marker on the console: if the guest dies inside a case
+        // (an oops that stops it), the console says which case was running.
+        println!("RUN {}", case.name);
         let start = Instant::now();
         util::cleanup_module();
         util::clear_kernel_log();
