@@ -113,7 +113,7 @@ fn syscall_error(name: &str, nr: i64, ret: SysRet, proc_file: &Path) -> Fail {
         Some(e) => fail!(
             "{name} failed: syscall {nr} returned {} ({})",
             errno_name(e),
-            io::Error::from_raw_os_error(e)
+            crate::io_text(&io::Error::from_raw_os_error(e))
         ),
         None => fail!("{name} returned an unexpected {}", ret.raw),
     }
@@ -139,7 +139,10 @@ fn proc_write_error(
         ),
         Some(c @ (libc::EBUSY | libc::EALREADY)) => {
             let what = match cmd {
-                Command::Start => "elevator is already active",
+                Command::Start => {
+                    "elevator is already active, or still stopping (deactivating): if you \
+                     stopped it, try again when /proc/elevator shows OFFLINE"
+                }
                 Command::Stop => "elevator is already stopping or offline",
                 Command::Issue { .. } => "the module is busy",
             };
@@ -148,8 +151,12 @@ fn proc_write_error(
                 errno_name(c)
             )
         }
-        Some(c) => fail!("writing `{word}` to {path} failed: {} ({e})", errno_name(c)),
-        None => fail!("writing `{word}` to {path} failed: {e}"),
+        Some(c) => fail!(
+            "writing `{word}` to {path} failed: {} ({})",
+            errno_name(c),
+            crate::io_text(e)
+        ),
+        None => fail!("writing `{word}` to {path} failed: {}", crate::io_text(e)),
     }
 }
 
@@ -171,7 +178,8 @@ pub fn start(proc_file: &Path, proc: bool) -> Res<()> {
             Ok(())
         }
         1 => Err(fail!(
-            "elevator is already active (start_elevator returned 1)"
+            "elevator is already active, or still stopping (deactivating): if you stopped \
+             it, try again when /proc/elevator shows OFFLINE (start_elevator returned 1)"
         )),
         _ => Err(syscall_error(
             "start_elevator",
@@ -445,7 +453,13 @@ mod tests {
             msg(libc::EINVAL, issue),
             "invalid request: why (write of `issue 1 1 0` to /proc/elevator returned EINVAL)"
         );
-        assert!(msg(libc::EBUSY, Command::Start).starts_with("elevator is already active"));
+        let busy = msg(libc::EBUSY, Command::Start);
+        assert!(busy.starts_with("elevator is already active"), "{busy}");
+        assert!(busy.contains("still stopping (deactivating)"), "{busy}");
+        assert!(
+            busy.contains("try again when /proc/elevator shows OFFLINE"),
+            "{busy}"
+        );
         assert!(msg(libc::ENOMEM, Command::Start).contains("ENOMEM"));
     }
 

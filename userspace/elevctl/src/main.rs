@@ -153,7 +153,7 @@ pub fn read_snapshot(path: &Path) -> Res<Snapshot> {
             "cannot read {}: no such file (is the elevator module loaded?)",
             path.display()
         ),
-        _ => fail!("cannot read {}: {e}", path.display()),
+        _ => fail!("cannot read {}: {}", path.display(), io_text(&e)),
     })?;
     parse(&text).map_err(|e| fail!("cannot parse {}: {e}", path.display()))
 }
@@ -177,8 +177,49 @@ fn run(cli: Cli) -> Res<()> {
     }
 }
 
+/// An I/O error in words, without Rust's ` (os error N)` suffix.
+pub fn io_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// clap's message for bad arguments in the tool's own words: `elevctl:` instead
+/// of `error:`, and ranges as `10 to 60000` instead of Rust's `10..=60000`.
+fn usage_error_text(rendered: &str) -> String {
+    let text = rendered.strip_prefix("error: ").unwrap_or(rendered);
+    let mut out = String::from("elevctl: ");
+    let mut rest = text;
+    while let Some(at) = rest.find("..=") {
+        let (head, tail) = (&rest[..at], &rest[at + 3..]);
+        let before = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let after = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if before > 0 && after > 0 {
+            out += head;
+            out += " to ";
+        } else {
+            out += &rest[..at + 3];
+        }
+        rest = tail;
+    }
+    out += rest;
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if !e.use_stderr() {
+                // --help and --version: clap prints them and exits 0.
+                e.exit();
+            }
+            eprint!("{}", usage_error_text(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail(msg)) => {
@@ -196,6 +237,22 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_in_the_tools_words() {
+        assert_eq!(
+            usage_error_text(
+                "error: invalid value '0' for '--interval <MS>': 0 is not in 10..=60000\n"
+            ),
+            "elevctl: invalid value '0' for '--interval <MS>': 0 is not in 10 to 60000\n"
+        );
+        assert_eq!(
+            usage_error_text("error: a..=b 1..=2"),
+            "elevctl: a..=b 1 to 2"
+        );
+        let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(io_text(&e), "No such file or directory");
     }
 
     #[test]

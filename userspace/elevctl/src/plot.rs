@@ -249,7 +249,8 @@ pub fn plot(input: &Path, out: &Path) -> Res<()> {
         &samples,
         &format!("Elevator: car floor and riders waiting ({name})"),
     );
-    std::fs::write(out, svg).map_err(|e| fail!("cannot write {}: {e}", out.display()))?;
+    std::fs::write(out, svg)
+        .map_err(|e| fail!("cannot write {}: {}", out.display(), crate::io_text(&e)))?;
     println!("plotted {} samples to {}", samples.len(), out.display());
     Ok(())
 }

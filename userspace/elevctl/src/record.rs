@@ -81,9 +81,10 @@ pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
     // A first read, so that a missing module fails before the file is created.
     read_snapshot(proc_file)?;
     let file = std::fs::File::create(&a.out)
-        .map_err(|e| fail!("cannot create {}: {e}", a.out.display()))?;
+        .map_err(|e| fail!("cannot create {}: {}", a.out.display(), crate::io_text(&e)))?;
     let mut w = std::io::BufWriter::new(file);
-    let werr = |e: std::io::Error| fail!("cannot write {}: {e}", a.out.display());
+    let werr =
+        |e: std::io::Error| fail!("cannot write {}: {}", a.out.display(), crate::io_text(&e));
     writeln!(w, "{HEADER}").map_err(werr)?;
     let interval = Duration::from_millis(a.interval);
     let end = a.duration.map(Duration::from_secs_f64);
@@ -134,8 +135,8 @@ pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
 
 /// Reads a CSV written by `record` (columns found by name; extra columns ignored).
 pub fn read_csv(path: &Path) -> Res<Vec<Sample>> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail!("cannot read {}: {}", path.display(), crate::io_text(&e)))?;
     let mut lines = text
         .lines()
         .enumerate()

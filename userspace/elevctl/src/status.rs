@@ -12,12 +12,12 @@ use std::path::Path;
 pub struct Report<'a> {
     #[serde(flatten)]
     pub snapshot: &'a Snapshot,
-    /// The load as printed (`4.5`).
-    pub load: String,
+    /// The load in pounds, as a number (`4.5`).
+    pub load: f64,
     /// The inferred profile, if any fits.
     pub profile: Option<&'static str>,
-    /// The profile's weight limit, as printed (`50`).
-    pub max_load: Option<String>,
+    /// The profile's weight limit in pounds, as a number (`50`).
+    pub max_load: Option<f64>,
     /// The profile's rider limit.
     pub max_riders: Option<u32>,
     /// waiting + aboard + serviced.
@@ -36,13 +36,21 @@ impl<'a> Report<'a> {
         }
         Report {
             snapshot,
-            load: snapshot.load_display(),
+            load: f64::from(snapshot.load_x10) / 10.0,
             profile: profile.map(|p| p.name),
-            max_load: profile.map(|p| format_load_x10(p.max_load_x10)),
+            max_load: profile.map(|p| f64::from(p.max_load_x10) / 10.0),
             max_riders: profile.map(|p| p.max_riders),
             issued: snapshot.issued(),
             problems,
         }
+    }
+}
+
+impl Report<'_> {
+    /// The weight limit as `/proc/elevator` would print it (`50`, `7`).
+    fn max_load_display(&self) -> Option<String> {
+        let p = Profile::infer(self.snapshot)?;
+        Some(format_load_x10(p.max_load_x10))
     }
 }
 
@@ -63,9 +71,13 @@ pub fn summary(r: &Report) -> String {
         "state     {} on floor {} (floors {lo}-{hi})\n",
         s.state, s.current_floor
     );
-    let load = match &r.max_load {
-        Some(max) => format!("{} / {max} lbs", r.load),
-        None => format!("{} lbs", r.load),
+    let load = match r.max_load {
+        Some(_) => format!(
+            "{} / {} lbs",
+            s.load_display(),
+            r.max_load_display().unwrap_or_default()
+        ),
+        None => format!("{} lbs", s.load_display()),
     };
     let count = match r.max_riders {
         Some(max) => format!("{} / {max}", s.number_aboard),
