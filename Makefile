@@ -112,6 +112,14 @@ vm-test:
 	@$(MAKE) --no-print-directory modules userspace DEBUG=1
 	@$(ROOT)/tests/vm-tests.sh $$($(ROOT)/scripts/kernel.sh debug path) $(ROOT)/build/$(KPREFIX)debug $(TOOLS_DIR)
 
+# Mutants: deliberately broken copies of the module, each of which one of its
+# named VM cases must catch, after a control run of the unmutated module
+# (tests/mutants.sh; MUTANTS="name ..." and MUTANT_JOBS=N pass through).
+.PHONY: mutants
+mutants:
+	@$(MAKE) -s --no-print-directory modules userspace DEBUG=1
+	@CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) $(ROOT)/tests/mutants.sh
+
 test: deps
 	@$(ROOT)/tests/all.sh
 
