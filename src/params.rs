@@ -151,6 +151,29 @@ macro_rules! __elevator_param_entry {
     };
 }
 
+/// The `charp` parameters' storage, entries and accessors (the same on
+/// every kernel: upstream has no string parameters).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __elevator_charp_params {
+    ($($cname:ident: $cdefault:tt, $cdesc:tt;)*) => {
+        /// The string values, where the module loader writes them.
+        mod charp_storage {
+            $(
+                pub(super) static $cname: $crate::params::Charp =
+                    $crate::params::Charp::new($cdefault);
+                $crate::__elevator_param_entry!($cname, param_ops_charp, "charp", $cdesc);
+            )*
+        }
+        $(
+            #[doc = $cdesc]
+            pub(crate) fn $cname() -> &'static core::ffi::CStr {
+                charp_storage::$cname.get()
+            }
+        )*
+    };
+}
+
 /// Declares the module (`kernel::module!`) with its parameters.
 ///
 /// ```ignore
@@ -180,31 +203,21 @@ macro_rules! elevator_module {
         /// The module's parameters, as given at `insmod` (or their defaults).
         #[allow(non_upper_case_globals, dead_code)]
         pub(crate) mod param_values {
-            /// The values, where the module loader writes them.
-            mod storage {
+            /// The integer values, where the module loader writes them.
+            mod uint_storage {
                 $(
                     pub(super) static $uname: $crate::params::Uint =
                         $crate::params::Uint::new($udefault);
                     $crate::__elevator_param_entry!($uname, param_ops_uint, "uint", $udesc);
                 )*
-                $(
-                    pub(super) static $cname: $crate::params::Charp =
-                        $crate::params::Charp::new($cdefault);
-                    $crate::__elevator_param_entry!($cname, param_ops_charp, "charp", $cdesc);
-                )*
             }
             $(
                 #[doc = $udesc]
                 pub(crate) fn $uname() -> u32 {
-                    storage::$uname.get()
+                    uint_storage::$uname.get()
                 }
             )*
-            $(
-                #[doc = $cdesc]
-                pub(crate) fn $cname() -> &'static core::ffi::CStr {
-                    storage::$cname.get()
-                }
-            )*
+            $crate::__elevator_charp_params!($($cname: $cdefault, $cdesc;)*);
         }
     };
 }
@@ -240,20 +253,7 @@ macro_rules! elevator_module {
                     super::module_parameters::$uname.value()
                 }
             )*
-            /// The values, where the module loader writes them.
-            mod storage {
-                $(
-                    pub(super) static $cname: $crate::params::Charp =
-                        $crate::params::Charp::new($cdefault);
-                    $crate::__elevator_param_entry!($cname, param_ops_charp, "charp", $cdesc);
-                )*
-            }
-            $(
-                #[doc = $cdesc]
-                pub(crate) fn $cname() -> &'static core::ffi::CStr {
-                    storage::$cname.get()
-                }
-            )*
+            $crate::__elevator_charp_params!($($cname: $cdefault, $cdesc;)*);
         }
     };
 }
