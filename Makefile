@@ -11,7 +11,8 @@
 # deps, kernel, kernel-path [DEBUG=1], userspace, shell, bench, bench-sim,
 # check (rustfmt + clippy), clean. Variables: KERNEL=6.12|7.3 (which kernel of
 # the matrix; default 6.12), KDIR=<Rust-enabled kernel build tree>, DEBUG=1
-# (debug kernel), CLIPPY=1, FLOOR_MS/LOAD_MS/PROFILE (make run), VM_ACCEL=kvm.
+# (debug kernel), CLIPPY=1, FLOOR_MS/LOAD_MS/PROFILE (make run), VM_ACCEL=kvm,
+# KO=path/to/elevator.ko and SHARE=DIR (make run/shell). `make help` lists them.
 
 SHELL := /bin/bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -34,7 +35,7 @@ TOOLS_DIR := $(CARGO_TARGET_DIR)/$(STATIC_TARGET)/release
 TOOLS := producer consumer elevctl elevtest
 MODULE_SRCS := $(wildcard $(ROOT)/src/*.rs $(ROOT)/src/logic/*.rs) $(ROOT)/Kbuild
 
-.PHONY: all modules deps kernel kernel-path userspace run shell test test-quick host-test \
+.PHONY: all modules deps kernel kernel-path userspace run shell help vm-module test test-quick host-test \
 	vm-test bench bench-sim check fmt-check clippy clean
 
 all: modules
@@ -86,24 +87,74 @@ userspace:
 	@cd $(ROOT)/userspace && RUSTFLAGS="-C target-feature=+crt-static" \
 		$(CARGO) build --release -q --target $(STATIC_TARGET) $(addprefix -p ,$(TOOLS))
 
+# make run / make shell: KO=path/to/elevator.ko boots with that module (a
+# student's own) instead of the project's, which is then not built; SHARE=DIR
+# is the guest's /host (copied in at boot, copied back when the VM exits).
+KO ?=
+SHARE ?= $(ROOT)/build/share
+VM_KO = $(if $(KO),$(abspath $(KO)),$(BUILD)/elevator.ko)
 VM_ADDS = $(foreach t,$(TOOLS),--add $(TOOLS_DIR)/$(t):bin/$(t)) \
-	--add $(BUILD)/elevator.ko:lib/modules/elevator.ko \
-	--add $(BUILD)/example5.ko:lib/modules/example5.ko
+	--add $(VM_KO):lib/modules/elevator.ko \
+	$(if $(KO),$(if $(wildcard $(BUILD)/example5.ko),--add $(BUILD)/example5.ko:lib/modules/example5.ko),--add $(BUILD)/example5.ko:lib/modules/example5.ko) \
+	--share $(abspath $(SHARE))
+
+# The VM's module: KO if given (checked against the VM's kernel), else the
+# project's, rebuilt only when a source file or the kernel changed.
+vm-module: deps
+	@set -e; kdir=$$($(ROOT)/scripts/kernel.sh $(FLAVOR) kdir); \
+	if [ -n "$(KO)" ]; then \
+	    [ -f "$(KO)" ] || { echo "make: KO=$(KO): no such file" >&2; exit 2; }; \
+	    have=$$(tr '\0' '\n' < "$(KO)" | sed -n 's/^vermagic=//p' | cut -d' ' -f1); \
+	    want=$$(cat "$$kdir/include/config/kernel.release"); \
+	    [ "$$have" = "$$want" ] || echo "make: warning: $(KO) was built for Linux '$$have', the VM runs '$$want': insmod will refuse it (build it against KDIR=$$kdir)" >&2; \
+	    echo "vm: module $(abspath $(KO))"; \
+	elif [ -f $(BUILD)/elevator.ko ] && [ -f $(BUILD)/example5.ko ] && \
+	     [ "$$(cat $(BUILD)/.vm-kdir 2>/dev/null)" = "$$kdir" ] && \
+	     [ -z "$$(find $(MODULE_SRCS) $(ROOT)/Makefile -newer $(BUILD)/elevator.ko)" ]; then \
+	    echo "modules: $(BUILD)/elevator.ko is up to date"; \
+	else $(MAKE) --no-print-directory modules; echo "$$kdir" > $(BUILD)/.vm-kdir; fi
 
 FLOOR_MS ?= 2000
 LOAD_MS ?= 1000
 PROFILE ?= pets
 RIDERS ?= 12
 
-run: modules userspace
-	@{ echo "FLOOR_MS=$(FLOOR_MS) LOAD_MS=$(LOAD_MS) PROFILE=$(PROFILE) RIDERS=$(RIDERS)"; \
+run: vm-module userspace
+	@mkdir -p $(ROOT)/build; { echo "FLOOR_MS=$(FLOOR_MS) LOAD_MS=$(LOAD_MS) PROFILE=$(PROFILE) RIDERS=$(RIDERS)"; \
 		cat $(ROOT)/tests/vm/demo.sh; } > $(ROOT)/build/demo.sh
 	@$(ROOT)/tests/vm/run.sh --kernel $$($(ROOT)/scripts/kernel.sh $(FLAVOR) path) \
-		$(VM_ADDS) --payload $(ROOT)/build/demo.sh --timeout 1800
+		$(VM_ADDS) --quiet-boot --payload $(ROOT)/build/demo.sh --timeout 1800
 
-shell: modules userspace
+shell: vm-module userspace
 	@$(ROOT)/tests/vm/run.sh --kernel $$($(ROOT)/scripts/kernel.sh $(FLAVOR) path) \
-		$(VM_ADDS) --add $(ROOT)/tests/vm/motd:etc/motd --shell
+		$(VM_ADDS) --quiet-boot --add $(ROOT)/tests/vm/motd:etc/motd --shell
+
+help:
+	@echo 'make run            build what is missing, boot the VM, load the module, drive it, show /proc/elevator'
+	@echo 'make shell          the same VM with a shell (in /root beside elevator.ko; /host is SHARE; reboot -f leaves)'
+	@echo 'make test           every test: style, host tests, build checks, the VM suite on both debug kernels'
+	@echo 'make test-quick     the same with the VM suite'"'"'s smaller variants'
+	@echo 'make [all|modules]  elevator.ko and example5.ko, against KDIR or the cached kernel'
+	@echo 'make userspace      the static tools (producer, consumer, elevctl, elevtest)'
+	@echo 'make deps           install the Debian packages and bindgen'
+	@echo 'make kernel         build the plain and debug kernels (cached in ~/.cache/elevator)'
+	@echo 'make -s kernel-path print the bzImage path (DEBUG=1 for the debug kernel)'
+	@echo 'make host-test      the host tests only;  make vm-test: the VM suite only'
+	@echo 'make bench          benchmarks in the VM (docs/bench.md);  make bench-sim: the simulator (docs/bench-sim.md)'
+	@echo 'make check          rustfmt + clippy;  make clippy: the module with CLIPPY=1;  make fmt-check'
+	@echo 'make clean          remove build/, the .ko files and userspace/target'
+	@echo 'make help           this list'
+	@echo
+	@echo 'Variables:'
+	@echo '  KERNEL=6.12|7.3            which kernel of the matrix (default 6.12)'
+	@echo '  DEBUG=1                    the debug kernel (lockdep, KASAN, kmemleak) instead of the plain one'
+	@echo '  KDIR=DIR                   build the module against your own Rust-enabled kernel tree'
+	@echo '  KO=path/to/elevator.ko     run/shell: boot with this module instead of the project'"'"'s'
+	@echo '  SHARE=DIR                  run/shell: the host folder that is /host in the VM (default build/share)'
+	@echo '  FLOOR_MS=2000 LOAD_MS=1000 PROFILE=pets RIDERS=12   make run'"'"'s demo'
+	@echo '  ELEVTEST_ARGS="names..."   test/test-quick/vm-test: the VM cases to run (--quick, --skip=NAME)'
+	@echo '  VM_ACCEL=kvm               ask qemu for KVM instead of TCG'
+	@echo '  CLIPPY=1                   module build with clippy'
 
 host-test:
 	@$(ROOT)/tests/host-tests.sh

@@ -5,14 +5,39 @@
 #
 #   tests/vm/run.sh --kernel BZIMAGE [--add SRC:DEST]... [--payload SCRIPT]
 #                   [--shell] [--timeout SECONDS] [--cpus N] [--mem MB]
-#                   [--log FILE] [--append "kernel args"]
+#                   [--log FILE] [--append "kernel args"] [--share DIR]
+#                   [--quiet-boot]
 #
 # TCG by default (KVM does not work on the project's machines); VM_ACCEL=kvm
 # asks for KVM where it works. Exit status: the payload's, 124 on timeout,
 # 125 if the guest never reported one.
+#
+# The console is the first serial port on stdio. The firmware stays off it
+# (no -nographic: SeaBIOS's serial console would write ESC c, ESC[?7l and
+# ESC[2J, which turn the terminal's line wrap off), and line wrap is turned
+# back on when the VM exits anyway.
+#
+# --quiet-boot: console log level 3 until /init, then 4 again. It hides
+# "ACPI Error: AE_BAD_PARAMETER, During Region initialization" and "ACPI:
+# Unable to load the System Description Tables", which every boot logs: the
+# kernels have ACPI but no PCI, so ACPICA cannot install its default
+# PCI_Config region handler (ACPI_PCI_CONFIGURED comes with CONFIG_PCI) and
+# gives up loading the DSDT. Harmless here (the CPUs come from ACPI's MADT,
+# which is read anyway); no qemu option avoids it (-machine acpi=off leaves
+# SeaBIOS's MP table with one CPU), CONFIG_PCI=y would.
+#
+# --shell: the guest gets the terminal's size (stty rows/cols) and a shell
+# with a controlling tty, in /root beside the modules.
+#
+# --share DIR: DIR's files are copied into the guest's /host (in the
+# initramfs, so in RAM), and /host is sent back over the second serial port
+# (a tar in base64, every 2 s when it changed, and when the payload or shell
+# ends or `reboot` runs) and copied into DIR when the VM exits. The kernels
+# have no PCI/virtio, so qemu's 9p share cannot be used; files are copied,
+# never deleted, on the host, and symlinks and special files are skipped.
 set -euo pipefail
 
-kernel= payload= shell=0 timeout=600 cpus=2 mem=1024 log= append=
+kernel= payload= shell=0 timeout=600 cpus=2 mem=1024 log= append= share= quiet=0
 adds=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -25,6 +50,8 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --append) append=$2; shift 2 ;;
+    --share) share=$2; shift 2 ;;
+    --quiet-boot) quiet=1; shift ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -45,22 +72,60 @@ chmod +x "$root/init"
 [ -n "$payload" ] && cp "$payload" "$root/payload"
 for a in "${adds[@]}"; do
     src=${a%%:*} dest=${a#*:}
+    [ -e "$src" ] || { echo "run.sh: no such file: $src" >&2; exit 2; }
     mkdir -p "$root/$(dirname "$dest")"
     cp -r "$src" "$root/$dest"
 done
+if [ -n "$share" ]; then
+    mkdir -p "$share" "$root/host"
+    size=$(du -sm "$share" | cut -f1)
+    [ "$size" -le 256 ] || { echo "run.sh: $share holds $size MB; the share is copied into the guest's RAM (at most 256 MB)" >&2; exit 2; }
+    cp -r "$share/." "$root/host/"
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initramfs.cpio"
 
 accel=${VM_ACCEL:-tcg}
 cmdline="console=ttyS0 loglevel=4 panic=-1 oops=panic"
-[ $shell = 1 ] && cmdline="$cmdline elevator.shell=1"
+[ $quiet = 1 ] && cmdline="console=ttyS0 loglevel=3 elevator.loglevel=4 panic=-1 oops=panic"
+if [ $shell = 1 ]; then
+    cmdline="$cmdline elevator.shell=1"
+    # The terminal's size (stty size: rows columns), for the guest's tty.
+    if size=$(stty size 2>/dev/null) && [ -n "$size" ]; then
+        cmdline="$cmdline elevator.rows=${size% *} elevator.cols=${size#* }"
+    fi
+fi
+[ -n "$share" ] && cmdline="$cmdline elevator.share=1"
 [ -n "$append" ] && cmdline="$cmdline $append"
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -m "$mem"
       -kernel "$kernel" -initrd "$work/initramfs.cpio" -append "$cmdline"
-      -nographic -no-reboot -serial mon:stdio -display none -net none)
+      -display none -vga none -no-reboot -serial mon:stdio -net none)
 [ "$accel" = tcg ] || qemu[3]=host
+# The second serial port (ttyS1): /host's way out.
+[ -n "$share" ] && qemu+=(-serial "file:$work/share.out")
+
+# Copies the newest complete /host the guest sent into the share folder.
+share_back() {
+    [ -n "$share" ] && [ -s "$work/share.out" ] || return 0
+    local n
+    n=$(tr -d '\r' < "$work/share.out" | sed -n 's/^@@HOST-END \([0-9]*\)@@$/\1/p' | tail -1)
+    [ -n "$n" ] || { echo "run.sh: the guest sent no complete copy of /host" >&2; return 0; }
+    mkdir -p "$work/back"
+    tr -d '\r' < "$work/share.out" | sed -n "/^@@HOST-BEGIN $n@@\$/,/^@@HOST-END $n@@\$/p" | sed '1d;$d' |
+        base64 -d | tar -x -C "$work/back" --no-same-owner --no-same-permissions 2>/dev/null || true
+    find "$work/back" ! -type f ! -type d -delete
+    cp -r "$work/back/." "$share/"
+    echo "run.sh: the guest's /host is in $share ($(find "$work/back" -type f | wc -l) files)" >&2
+}
 
 if [ $shell = 1 ]; then
-    exec "${qemu[@]}"
+    set +e
+    "${qemu[@]}"
+    status=$?
+    set -e
+    # Line wrap back on, whatever the guest left.
+    [ -t 1 ] && printf '\033[?7h'
+    share_back
+    exit "$status"
 fi
 
 out=${log:-$work/console.log}
@@ -68,6 +133,7 @@ set +e
 timeout --foreground -k 5 "$timeout" "${qemu[@]}" < /dev/null | tee "$out"
 status=${PIPESTATUS[0]}
 set -e
+share_back
 if [ "$status" = 124 ]; then
     echo "run.sh: guest timed out after $timeout s" >&2
     exit 124
