@@ -13,7 +13,7 @@ use elevator_proc::{format_load_x10, Floor, Profile, Rider, Snapshot, State};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, LineGauge, Paragraph};
+use ratatui::widgets::{Block, LineGauge, Paragraph, Wrap};
 use ratatui::Frame;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -29,6 +29,8 @@ struct View<'a> {
     snap: Option<Snapshot>,
     error: Option<String>,
     reads: u64,
+    /// How long the view has been running (the footer's clock).
+    elapsed: Duration,
 }
 
 fn state_style(st: State) -> Style {
@@ -117,10 +119,12 @@ fn floor_line(s: &Snapshot, f: &Floor, max_riders: Option<u32>, width: u16) -> L
 fn draw(frame: &mut Frame, v: &View) {
     let area = frame.area();
     let floors = v.snap.as_ref().map_or(1, |s| s.floors.len() as u16);
+    // A failed read gets a footer of up to three lines, wrapped, not cut.
+    let foot_h = if v.error.is_some() { 3 } else { 1 };
     let [shaft, info, footer, _] = Layout::vertical([
         Constraint::Length(floors + 3),
         Constraint::Length(6),
-        Constraint::Length(1),
+        Constraint::Length(foot_h),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -131,7 +135,17 @@ fn draw(frame: &mut Frame, v: &View) {
         profile.map_or("unknown profile".to_string(), |p| format!("{p} profile")),
         v.path.display()
     );
-    let block = Block::bordered().title(Line::from(title).style(Style::new().bold()));
+    let block = match &v.error {
+        // A failed read shows in the top border, over the last good snapshot.
+        Some(_) => Block::bordered().title(
+            Line::from(format!(
+                " READ FAILED · showing the last good read · {} ",
+                v.path.display()
+            ))
+            .style(Style::new().bold().fg(Color::White).bg(Color::Red)),
+        ),
+        None => Block::bordered().title(Line::from(title).style(Style::new().bold())),
+    };
 
     let Some(s) = &v.snap else {
         let msg = v.error.clone().unwrap_or_else(|| "reading...".into());
@@ -247,13 +261,15 @@ fn draw(frame: &mut Frame, v: &View) {
     } else {
         Line::from(Span::styled(
             format!(
-                " q quit · r refresh · every {} ms · {} reads",
-                v.interval, v.reads
+                " q quit · r refresh · every {} ms · watching {}:{:02}",
+                v.interval,
+                v.elapsed.as_secs() / 60,
+                v.elapsed.as_secs() % 60
             ),
             Style::new().fg(Color::DarkGray),
         ))
     };
-    frame.render_widget(Paragraph::new(foot), footer);
+    frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: false }), footer);
 }
 
 /// What a key press asks for.
@@ -360,8 +376,10 @@ impl Keys {
 
 fn run(terminal: &mut ratatui::DefaultTerminal, keys: &Keys, v: &mut View) -> std::io::Result<()> {
     let interval = Duration::from_millis(v.interval);
+    let started = Instant::now();
     let mut next_read = Instant::now();
     loop {
+        v.elapsed = started.elapsed();
         if Instant::now() >= next_read {
             match read_snapshot(v.path) {
                 Ok(s) => {
@@ -438,6 +456,7 @@ pub fn watch(path: &Path, interval: u64) -> Res<()> {
         snap: None,
         error: None,
         reads: 0,
+        elapsed: Duration::ZERO,
     };
     let res = run(&mut terminal, &keys, &mut view);
     ratatui::restore();
@@ -490,19 +509,11 @@ mod tests {
             snap: Some(elevator_proc::parse(text).unwrap()),
             error: None,
             reads: 1,
+            elapsed: Duration::from_secs(83),
         };
-        let mut t = Terminal::new(TestBackend::new(80, 20)).unwrap();
-        t.draw(|f| draw(f, &view)).unwrap();
-        let buf = t.backend().buffer().clone();
-        let screen: String = (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-                    + "\n"
-            })
-            .collect();
+        let screen = screen_of(&view);
         for want in [
+            "watching 1:23",
             "pets profile",
             "LOADING 4/5",
             "P5 C1",
@@ -512,5 +523,41 @@ mod tests {
         ] {
             assert!(screen.contains(want), "{want} not in\n{screen}");
         }
+    }
+
+    fn screen_of(view: &View) -> String {
+        let mut t = Terminal::new(TestBackend::new(80, 20)).unwrap();
+        t.draw(|f| draw(f, view)).unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_read_shows_at_the_top_and_in_full() {
+        let text = include_str!("../tests/fixtures/pets.txt");
+        let error = "cannot read /proc/elevator: no such file (is the elevator module loaded?) \
+                     and then some more words so that it needs a second line";
+        let view = View {
+            path: Path::new("/proc/elevator"),
+            interval: 250,
+            snap: Some(elevator_proc::parse(text).unwrap()),
+            error: Some(error.to_string()),
+            reads: 2,
+            elapsed: Duration::from_secs(5),
+        };
+        let screen = screen_of(&view);
+        let first = screen.lines().next().unwrap();
+        assert!(first.contains("READ FAILED"), "{screen}");
+        // The whole message, wrapped over the footer's lines.
+        let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("so that it needs a second line"), "{screen}");
+        assert!(screen.contains("LOADING 4/5"), "{screen}");
     }
 }
