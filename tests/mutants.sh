@@ -212,7 +212,9 @@ s=s.replace(a, '''            let _ = elevator_stubs_synchronize as unsafe exter
 '''); open(p,'w').write(s)" unload_races
 
 # Module exit stops the thread first, then removes /proc/elevator and the
-# stubs.
+# stubs (memory-safe here: /proc and the stubs hold their own Arc of the
+# building; but for a synchronize_srcu() and a proc_remove() after the thread
+# is gone, /proc and the syscalls still accept work no thread will serve).
 mutant thread_stopped_before_proc_and_stubs "unload stops the thread before removing /proc and the stubs" "
 p='src/elevator.rs'; s=open(p).read()
 i=s.index('impl Drop for ElevatorModule'); j=s.index('if let Some(thread) = self.thread.take()', i)
@@ -221,7 +223,7 @@ first=s[i:j]; thread=s[j:k]
 a='drop(self.stubs.take());'; b='drop(self.proc_entry.take());'
 assert a in first and b in first
 s=s[:i]+first.replace(a, '').replace(b, '')+thread+a+'\n        '+b+'\n        '+s[k:]
-open(p,'w').write(s)" unload_races rmmod_with_open_proc_file rmmod_in_every_state
+open(p,'w').write(s)" unload_removes_proc_and_stubs_before_the_thread
 
 if [ "${MUTANT_LIST:-0}" = 1 ]; then
     for i in "${!names[@]}"; do printf '%-40s %s\n    %s\n' "${names[$i]}" "${cases[$i]}" "${descs[$i]}"; done

@@ -66,6 +66,7 @@ cases!(
     elevctl_watch_in_a_pty,
     fault_injection_issue_and_proc_write,
     fault_injection_insmod,
+    unload_removes_proc_and_stubs_before_the_thread,
 );
 
 const SEC: Duration = Duration::from_secs(1);
@@ -1853,6 +1854,88 @@ fn elevctl_watch_in_a_pty(_: bool) -> R {
         );
     }
     ensure!(text.contains('6') && text.contains('1'), "floors missing");
+    Ok(())
+}
+
+/// Module exit's order, seen from outside: `/proc/elevator` and the syscalls
+/// go away before the thread stops, so nothing is accepted that no thread
+/// would serve. A watcher polls the kthread during each `rmmod`; once it sees
+/// the thread gone (no `/proc/PID`, or a dead or zombie state), it checks
+/// that `/proc/elevator` is already gone and that `issue_request` answers
+/// `ENOSYS`. In the right order both hold by construction; a module that
+/// stops the thread first keeps both alive for a synchronize_srcu() and a
+/// proc_remove() after it.
+fn unload_removes_proc_and_stubs_before_the_thread(quick: bool) -> R {
+    let cycles = if quick { 40 } else { 200 };
+    let (mut watched, mut wrong) = (0, Vec::new());
+    for cycle in 1..=cycles {
+        insmod_fast("floor_ms=1 load_ms=1")?;
+        ok(issue(1, 3, 0), "issue")?;
+        ok(start(), "start")?;
+        let pid = kthread_pid("elevator").ok_or("no elevator kthread")?;
+        let done = Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let done = done.clone();
+            thread::spawn(move || -> Option<String> {
+                let stat = format!("/proc/{}/stat", pid);
+                let mut after_done: Option<Instant> = None;
+                loop {
+                    let gone = match fs::read_to_string(&stat) {
+                        Err(_) => true,
+                        Ok(s) => s
+                            .rsplit_once(") ")
+                            .is_some_and(|(_, rest)| rest.starts_with(['Z', 'X'])),
+                    };
+                    if gone {
+                        let proc_there = std::path::Path::new(PROC).exists();
+                        let r = issue(1, 2, 0);
+                        return Some(format!(
+                            "thread gone, /proc/elevator {}, issue_request {:?}",
+                            if proc_there { "still there" } else { "gone" },
+                            r
+                        ))
+                        .filter(|_| proc_there || r.errno != Some(libc::ENOSYS))
+                        .or(Some(String::new()));
+                    }
+                    if done.load(Ordering::SeqCst) {
+                        let t = *after_done.get_or_insert_with(Instant::now);
+                        if t.elapsed() > SEC {
+                            return None;
+                        }
+                    }
+                }
+            })
+        };
+        // Give the watcher a moment to start polling.
+        thread::sleep(Duration::from_millis(2));
+        let r = rmmod_fast();
+        done.store(true, Ordering::SeqCst);
+        let seen = watcher.join().map_err(|_| "watcher panicked")?;
+        r?;
+        match seen {
+            None => {}
+            Some(s) if s.is_empty() => watched += 1,
+            Some(s) => {
+                watched += 1;
+                wrong.push(format!("cycle {}: {}", cycle, s));
+            }
+        }
+    }
+    println!(
+        "  {} rmmods watched, the thread seen gone in {}, out of order in {}",
+        cycles,
+        watched,
+        wrong.len()
+    );
+    ensure!(
+        wrong.is_empty(),
+        "the thread stopped before /proc/elevator or the stubs went in {} of {} \
+         rmmods: {}",
+        wrong.len(),
+        cycles,
+        wrong[..wrong.len().min(3)].join("; ")
+    );
+    ensure!(watched > 0, "the watcher never saw the thread go");
     Ok(())
 }
 
