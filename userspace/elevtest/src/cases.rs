@@ -1866,7 +1866,7 @@ fn elevctl_watch_in_a_pty(_: bool) -> R {
 /// stops the thread first keeps both alive for a synchronize_srcu() and a
 /// proc_remove() after it.
 fn unload_removes_proc_and_stubs_before_the_thread(quick: bool) -> R {
-    let cycles = if quick { 40 } else { 200 };
+    let cycles = if quick { 30 } else { 60 };
     let (mut watched, mut wrong) = (0, Vec::new());
     for cycle in 1..=cycles {
         insmod_fast("floor_ms=1 load_ms=1")?;
