@@ -259,12 +259,17 @@ fn config() -> Result<(&'static Profile, Timing, PolicyKind)> {
     };
     let (floor_ms, load_ms) = (param_values::floor_ms(), param_values::load_ms());
     let Some(timing) = Timing::new(floor_ms, load_ms) else {
-        pr_err!(
-            "floor_ms={} load_ms={}: both must be 1..={} milliseconds\n",
-            floor_ms,
-            load_ms,
-            Timing::MAX_MS
-        );
+        // Name only the parameter(s) out of range, in plain words.
+        for (name, value) in [("floor_ms", floor_ms), ("load_ms", load_ms)] {
+            if Timing::new(value, value).is_none() {
+                pr_err!(
+                    "{}={}: must be 1 to {} milliseconds\n",
+                    name,
+                    value,
+                    Timing::MAX_MS
+                );
+            }
+        }
         return Err(EINVAL);
     };
     let name = param_values::policy();

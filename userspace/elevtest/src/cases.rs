@@ -222,22 +222,22 @@ fn bad_module_parameters_rejected(_: bool) -> R {
         (
             "floor_ms=0",
             libc::EINVAL,
-            "elevator: floor_ms=0 load_ms=1000: both must be 1..=60000",
+            "elevator: floor_ms=0: must be 1 to 60000 milliseconds",
         ),
         (
             "load_ms=0",
             libc::EINVAL,
-            "elevator: floor_ms=2000 load_ms=0: both must be 1..=60000",
+            "elevator: load_ms=0: must be 1 to 60000 milliseconds",
         ),
         (
             "floor_ms=60001",
             libc::EINVAL,
-            "elevator: floor_ms=60001 load_ms=1000: both must be 1..=60000",
+            "elevator: floor_ms=60001: must be 1 to 60000 milliseconds",
         ),
         (
             "load_ms=60001 floor_ms=5",
             libc::EINVAL,
-            "elevator: floor_ms=5 load_ms=60001: both must be 1..=60000",
+            "elevator: load_ms=60001: must be 1 to 60000 milliseconds",
         ),
         (
             "floor_ms=abc",
@@ -283,6 +283,18 @@ fn bad_module_parameters_rejected(_: bool) -> R {
             args,
             log.trim()
         );
+        // The module's lines blame only the parameters that were given bad.
+        for p in ["profile=", "floor_ms=", "load_ms=", "policy="] {
+            let blamed = log.contains(&format!("elevator: {}", p))
+                || log.contains(&format!("elevator: unknown {}", p));
+            ensure!(
+                !blamed || args.contains(p),
+                "insmod {}: the kernel log blames {} too: {}",
+                args,
+                p,
+                log.trim()
+            );
+        }
     }
     // busybox insmod reports the failure too.
     let (okay, out) = sh(&format!("insmod {} profile=nope", MODULE));
