@@ -142,6 +142,7 @@ help:
 	@echo 'make host-test      the host tests only;  make vm-test: the VM suite only'
 	@echo 'make bench          benchmarks in the VM (docs/bench.md);  make bench-sim: the simulator (docs/bench-sim.md)'
 	@echo 'make check          rustfmt + clippy;  make clippy: the module with CLIPPY=1;  make fmt-check'
+	@echo 'make mutants       broken copies of the module that the VM suite must catch (tests/mutants.sh)'
 	@echo 'make clean          remove build/, the .ko files and userspace/target'
 	@echo 'make help           this list'
 	@echo
