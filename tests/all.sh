@@ -92,6 +92,11 @@ out=$(mktemp)
 tests/runner-selftest.sh 2>&1 | tee "$out"; add_counts "$out" "${PIPESTATUS[0]}"
 rm -f "$out"
 lap
+echo "== a student's first hour (make help, make shell KO=... in a 160x50 tmux, /host share, terminal restored)"
+out=$(mktemp)
+tests/vm/first-hour.sh 2>&1 | tee "$out"; add_counts "$out" "${PIPESTATUS[0]}"
+rm -f "$out"
+lap
 for k in "${kernels[@]}"; do
     [ -n "${vm_pid[$k]:-}" ] || continue
     echo "== VM suite on $k (debug kernel: lockdep, KASAN, kmemleak, fault injection)"

@@ -26,11 +26,11 @@ sess=first-hour-$$
 trap 'tmux kill-session -t "$sess" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 # A copy: other builds may replace the module while this runs.
 cp "$ko" "$work/elevator.ko"; ko=$work/elevator.ko
-fails=0
+fails=0 passes=0
 [ -n "${KEEP:-}" ] && echo "first-hour: work folder $work"
 check() { # name, condition command...
     local name=$1; shift
-    if "$@"; then echo "PASS $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
+    if "$@"; then echo "PASS $name"; passes=$((passes + 1)); else echo "FAIL $name"; fails=$((fails + 1)); fi
 }
 
 # make help
@@ -92,5 +92,5 @@ if [ $fails -gt 0 ]; then
     echo "-- files the guest wrote:"; head -n 3 "$share"/* 2>/dev/null
     echo "-- console (last lines):"; tmux capture-pane -p -t "$sess" -S -60 | grep -v '^$' | tail -25
 fi
-echo "first-hour: $fails failed"
+echo "first-hour: $passes passed, $fails failed"
 [ $fails = 0 ]
