@@ -121,12 +121,7 @@ fn module_parameters_visible(_: bool) -> R {
     // string parameters on every kernel, and the integer ones only on 6.x:
     // on 7.x they are upstream `module!` parameters, which upstream keeps
     // out of sysfs (so there they must be absent, not stale).
-    let major: u32 = fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_err(|e| e.to_string())?
-        .split('.')
-        .next()
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or("no kernel version")?;
+    let major = kernel_major()?;
     let ints_in_sysfs = major < 7;
     let p = |n: &str| -> Result<String, String> {
         fs::read_to_string(format!("/sys/module/elevator/parameters/{}", n))
@@ -192,12 +187,7 @@ fn bad_module_parameters_rejected(_: bool) -> R {
     // For a number over 2^32 - 1 that parser answers ERANGE on 6.x (C's
     // `param_ops_uint`); on 7.x the integer parameters are upstream Rust
     // `module!` parameters, whose parser answers EINVAL.
-    let major: u32 = fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_err(|e| e.to_string())?
-        .split('.')
-        .next()
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or("no kernel version")?;
+    let major = kernel_major()?;
     let overflow = if major >= 7 {
         libc::EINVAL
     } else {

@@ -494,3 +494,14 @@ pub fn kmemleak_available() -> Result<(), String> {
     f.write_all(b"stack=on")
         .map_err(|e| format!("kmemleak disabled ({}: {})", path, e))
 }
+
+/// The running kernel's major version (6 or 7 in the project's matrix), for
+/// the few checks where upstream Rust behaves differently across kernels.
+pub fn kernel_major() -> Result<u32, String> {
+    fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_err(|e| e.to_string())?
+        .split('.')
+        .next()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| "no kernel version".to_string())
+}
