@@ -6,7 +6,7 @@
 use crate::{fail, read_snapshot, Res};
 use clap::Args;
 use elevator_proc::{parse_load_x10, Snapshot, State};
-use std::io::Write;
+use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -61,19 +61,30 @@ impl Sample {
         }
     }
 
-    /// The CSV row, without a newline.
-    pub fn csv(&self) -> String {
-        format!(
-            "{},{},{},{},{},{},{}",
-            self.time_ms,
-            self.state,
-            self.floor,
-            elevator_proc::format_load_x10(self.load_x10),
-            self.aboard,
-            self.waiting,
-            self.serviced
-        )
+    /// The CSV row's fields, in the order of [`HEADER`].
+    pub fn row(&self) -> Row {
+        Row {
+            time_ms: self.time_ms,
+            state: self.state.to_string(),
+            floor: self.floor,
+            load: elevator_proc::format_load_x10(self.load_x10),
+            aboard: self.aboard,
+            waiting: self.waiting,
+            serviced: self.serviced,
+        }
     }
+}
+
+/// One CSV row as written: the fields of [`HEADER`], load in pounds as printed.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub time_ms: u64,
+    pub state: String,
+    pub floor: u32,
+    pub load: String,
+    pub aboard: u32,
+    pub waiting: u64,
+    pub serviced: u64,
 }
 
 /// `elevctl record`.
@@ -82,10 +93,16 @@ pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
     read_snapshot(proc_file)?;
     let file = std::fs::File::create(&a.out)
         .map_err(|e| fail!("cannot create {}: {}", a.out.display(), crate::io_text(&e)))?;
-    let mut w = std::io::BufWriter::new(file);
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(file);
     let werr =
         |e: std::io::Error| fail!("cannot write {}: {}", a.out.display(), crate::io_text(&e));
-    writeln!(w, "{HEADER}").map_err(werr)?;
+    let cerr = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => werr(e),
+        k => fail!("cannot write {}: {k:?}", a.out.display()),
+    };
+    w.write_record(HEADER.split(',')).map_err(cerr)?;
     let interval = Duration::from_millis(a.interval);
     let end = a.duration.map(Duration::from_secs_f64);
     let began = Instant::now();
@@ -114,7 +131,7 @@ pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
         let t = began.elapsed().as_millis() as u64;
         match read_snapshot(proc_file) {
             Ok(s) => {
-                writeln!(w, "{}", Sample::of(t, &s).csv()).map_err(werr)?;
+                w.serialize(Sample::of(t, &s).row()).map_err(cerr)?;
                 // Rows reach the file as they come, so an interrupted run keeps them.
                 w.flush().map_err(werr)?;
                 rows += 1;
@@ -135,21 +152,33 @@ pub fn record(proc_file: &Path, a: &RecordArgs) -> Res<()> {
 
 /// Reads a CSV written by `record` (columns found by name; extra columns ignored).
 pub fn read_csv(path: &Path) -> Res<Vec<Sample>> {
-    let text = std::fs::read_to_string(path)
+    let file = std::fs::File::open(path)
         .map_err(|e| fail!("cannot read {}: {}", path.display(), crate::io_text(&e)))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().ok_or_else(|| {
-        fail!(
+    let mut rd = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(file);
+    let rerr = |e: csv::Error| {
+        let line = e
+            .position()
+            .map_or(String::new(), |p| format!("line {}: ", p.line()));
+        match e.into_kind() {
+            csv::ErrorKind::Io(e) => {
+                fail!("cannot read {}: {}", path.display(), crate::io_text(&e))
+            }
+            csv::ErrorKind::Utf8 { .. } => fail!("{}: {line}not UTF-8 text", path.display()),
+            k => fail!("{}: {line}{k:?}", path.display()),
+        }
+    };
+    let cols = rd.headers().map_err(rerr)?.clone();
+    if cols.iter().all(str::is_empty) {
+        return Err(fail!(
             "{} is empty (expected the header `{HEADER}`)",
             path.display()
-        )
-    })?;
-    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+        ));
+    }
     let col = |name: &str| {
-        cols.iter().position(|c| *c == name).ok_or_else(|| {
+        cols.iter().position(|c| c == name).ok_or_else(|| {
             fail!(
                 "{}: line 1: no `{name}` column (expected the header `{HEADER}`)",
                 path.display()
@@ -166,10 +195,12 @@ pub fn read_csv(path: &Path) -> Res<Vec<Sample>> {
         col("serviced")?,
     ];
     let mut out = Vec::new();
-    for (i, line) in lines {
-        let bad = |what: &str| fail!("{}: line {}: {what}: \"{line}\"", path.display(), i + 1);
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        let get = |k: usize| f.get(idx[k]).copied().ok_or_else(|| bad("missing column"));
+    for rec in rd.records() {
+        let rec = rec.map_err(rerr)?;
+        let line = rec.position().map_or(0, csv::Position::line);
+        let text = rec.iter().collect::<Vec<_>>().join(",");
+        let bad = |what: &str| fail!("{}: line {line}: {what}: \"{text}\"", path.display());
+        let get = |k: usize| rec.get(idx[k]).ok_or_else(|| bad("missing column"));
         let num = |k: usize, what: &str| -> Res<u64> {
             get(k)?.parse().map_err(|_| bad(&format!("bad {what}")))
         };
