@@ -9,8 +9,9 @@
 //! `issue S D T` to `/proc/elevator`, which also shows the building.
 //!
 //! Locking: one mutex guards the whole [`Building`]. The kthread holds it only
-//! to take a step; it sleeps between floors and while idle on condition
-//! variables, which release the mutex while sleeping. Memory for queued riders
+//! to take a step, and not during the rate policy's search, which works on a
+//! copy (`Building::rate_plan`); it sleeps between floors and while idle on
+//! condition variables, which release the mutex while sleeping. Memory for queued riders
 //! is allocated before taking the mutex. So reading `/proc/elevator` or
 //! issuing a request never waits for a move, and an idle elevator sleeps until
 //! a request, a start or stop, or unload wakes it.
@@ -154,7 +155,19 @@ impl Shared {
                 break;
             }
             let now = self.now_ms();
-            match guard.building.step(now, &mut |_| {}) {
+            // The rate policy's search runs without the lock, on a copy of
+            // what it looks at; the step uses its decision only if nothing
+            // it looked at changed meanwhile (else decides again, locked).
+            let mut plan = guard.building.rate_plan(now);
+            if let Some(plan) = plan.as_mut() {
+                drop(guard);
+                plan.decide();
+                guard = self.inner.lock();
+                if guard.unloading || thread.should_stop() {
+                    break;
+                }
+            }
+            match guard.building.step_planned(now, plan.as_ref(), &mut |_| {}) {
                 Step::Wait => {
                     guard.thread_waiting = true;
                     // Releases the mutex while blocked. Spurious wake-ups

@@ -367,21 +367,30 @@ impl Policy {
     }
 
     fn rate<S: Slots>(&mut self, b: &Building<S>, now: u64) -> Choice {
-        let here = b.floor();
-        let planner = Planner::new(b);
-        let aged = aged_head(b, now);
-        if aged.is_none() {
+        self.rate_from(&RateView::new(b, b.floor(), now))
+    }
+
+    /// The rate policy's decision from what it looks at (see [`RateView`]):
+    /// a function of the view and of the policy's own state only, so it
+    /// can be made from a copy of the view without the building
+    /// ([`RatePlan`]).
+    fn rate_from(&mut self, v: &RateView) -> Choice {
+        let planner = &v.planner;
+        let here = planner.start.floor;
+        if v.aged.is_none() {
             self.rescue = None;
         }
-        let first = match aged {
-            Some(f) => self.rescue(&planner, f),
-            None if b.waiting() >= BUSY_WAITING => planner.beam_first_stop(),
+        let first = match v.aged {
+            Some(f) => self.rescue(planner, f),
+            None if v.busy => planner.beam_first_stop(),
             None => planner.best_first_stop(),
         };
         match first {
             Some(f) if f == here => Choice::Stop,
             Some(f) => Choice::Go(f),
-            None => nearest_work(b, self.dir).map_or(Choice::Idle, Choice::Go),
+            None => planner
+                .nearest_work(self.dir)
+                .map_or(Choice::Idle, Choice::Go),
         }
     }
 }
@@ -468,10 +477,10 @@ fn nearest_work<S: Slots>(b: &Building<S>, dir: Dir) -> Option<u8> {
 
 /// Riders of each line the planner looks at (the busy search's plans board
 /// a few dozen riders in all).
-const LINE: usize = 40;
+pub const LINE: usize = 40;
 
 /// A rider as the planner sees it: destination and weight.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Seat {
     dest: u8,
     half_lbs: u16,
@@ -493,7 +502,7 @@ const NOBODY: Seat = Seat {
 };
 
 /// The car and the lines as a plan leaves them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct State {
     floor: u8,
     seats: [Seat; MAX_ABOARD],
@@ -516,6 +525,7 @@ struct State {
 /// A snapshot of the building for planning: everything a stop's outcome
 /// depends on. About 1 KiB (40 riders of 4 bytes per line); the quiet search
 /// recurses at most [`PLAN_STOPS`] deep.
+#[derive(Clone, PartialEq, Eq)]
 struct Planner {
     floors: u8,
     max_riders: usize,
@@ -530,7 +540,9 @@ struct Planner {
 }
 
 impl Planner {
-    fn new<S: Slots>(b: &Building<S>) -> Planner {
+    /// The snapshot of `b` with the car at `floor` (the floor it stands on
+    /// once the move in progress, if any, is over).
+    fn new<S: Slots>(b: &Building<S>, floor: u8) -> Planner {
         let p = b.profile();
         let t = b.timing();
         let mut lines = [[NOBODY; LINE]; MAX_FLOORS];
@@ -558,7 +570,7 @@ impl Planner {
             lines,
             line_len,
             start: State {
-                floor: b.floor(),
+                floor,
                 seats,
                 len: b.car().len(),
                 half_lbs: b.car().half_lbs(),
@@ -698,6 +710,22 @@ impl Planner {
         beam[..len].first().map(|s| s.first).filter(|&f| f != 0)
     }
 
+    /// The nearest other floor where a stop would move somebody,
+    /// preferring the direction `dir` on ties: [`nearest_work`] on the
+    /// snapshot (a stop moves somebody exactly where `stop` says so).
+    fn nearest_work(&self, dir: Dir) -> Option<u8> {
+        let here = self.start.floor;
+        (1..=self.floors)
+            .filter(|&f| f != here && self.stop(&self.start, f).is_some())
+            .min_by_key(|&f| {
+                let along = match dir {
+                    Dir::Up => f > here,
+                    Dir::Down => f < here,
+                };
+                (here.abs_diff(f), !along)
+            })
+    }
+
     /// The first stop of the plan worth most.
     fn best_first_stop(&self) -> Option<u8> {
         let mut best = None;
@@ -777,6 +805,141 @@ impl Planner {
                 self.rescue_search(&n, f, max_stops, best);
             }
         }
+    }
+}
+
+/// Everything the rate policy's decision depends on besides its own state
+/// (see [`Policy::rate_from`]): the planner's snapshot of the car and of
+/// the first [`LINE`] riders of each line, the aged head, and whether the
+/// building is busy. About 1 KiB.
+#[derive(Clone, PartialEq, Eq)]
+struct RateView {
+    planner: Planner,
+    aged: Option<u8>,
+    busy: bool,
+}
+
+impl RateView {
+    /// The view of `b` at `now` with the car at `floor`.
+    fn new<S: Slots>(b: &Building<S>, floor: u8, now: u64) -> RateView {
+        RateView {
+            planner: Planner::new(b, floor),
+            aged: aged_head(b, now),
+            busy: b.waiting() >= BUSY_WAITING,
+        }
+    }
+}
+
+/// The rate policy's next decision, made from a copy of what it looks at,
+/// so that its search can run without the building's lock: take it with
+/// [`Building::rate_plan`] (holding the lock, cheap: a copy of about
+/// 1 KiB), [`RatePlan::decide`] (without the lock: the search), and pass it
+/// to [`Building::step_planned`] (holding the lock again). The step uses the
+/// decision only if the building still looks exactly the same to the policy
+/// (same view, same policy state: requests that arrived meanwhile behind the
+/// first [`LINE`] riders of a line change nothing); otherwise it decides
+/// again, locked, as [`Building::step`] does. Either way the step does
+/// exactly what [`Building::step`] would have done.
+#[derive(Clone)]
+pub struct RatePlan {
+    view: RateView,
+    now: u64,
+    /// The policy's state the decision starts from (direction, rescue).
+    before: (Dir, Option<Rescue>),
+    /// The decision and the policy's state after it, once decided.
+    after: Option<(Choice, Dir, Option<Rescue>)>,
+}
+
+impl RatePlan {
+    /// Makes the decision: the rate policy's search, on the copy. Bounded
+    /// like every decision of the policy; touches nothing shared.
+    pub fn decide(&mut self) {
+        let mut p = Policy::new(PolicyKind::Rate);
+        (p.dir, p.rescue) = self.before;
+        let c = p.rate_from(&self.view);
+        if let Choice::Go(t) = c {
+            p.dir = if t > self.view.planner.start.floor {
+                Dir::Up
+            } else {
+                Dir::Down
+            };
+        }
+        self.after = Some((c, p.dir, p.rescue));
+    }
+}
+
+impl<S: Slots> Building<S> {
+    /// The floor the car stands on once the move in progress is over.
+    fn floor_after_move(&self) -> u8 {
+        match self.moving {
+            Some(Dir::Up) => self.floor + 1,
+            Some(Dir::Down) => self.floor - 1,
+            None => self.floor,
+        }
+    }
+
+    /// The copy the rate policy's next decision would look at if the next
+    /// step began at `now` (see [`RatePlan`]); `None` unless the policy is
+    /// `rate` and that step will consult it.
+    pub fn rate_plan(&self, now: u64) -> Option<RatePlan> {
+        if self.policy.kind != PolicyKind::Rate
+            || !self.active
+            || !self.has_work()
+            || self.policy.forced.is_some()
+        {
+            return None;
+        }
+        Some(RatePlan {
+            view: RateView::new(self, self.floor_after_move(), now),
+            now,
+            before: (self.policy.dir, self.policy.rescue),
+            after: None,
+        })
+    }
+
+    /// One step exactly like [`Building::step`] at `now`, taking the
+    /// policy's decision from `plan` when `plan` was decided from what this
+    /// step's decision looks at (see [`RatePlan`]).
+    pub fn step_planned<F: FnMut(Event)>(
+        &mut self,
+        now: u64,
+        plan: Option<&RatePlan>,
+        events: &mut F,
+    ) -> Step {
+        let decided = plan.and_then(|p| self.plan_decision(p, now));
+        if let Some((c, _, _)) = decided {
+            self.policy.forced = Some(c);
+        }
+        let step = self.step(now, events);
+        self.policy.forced = None;
+        if let Some((_, dir, rescue)) = decided {
+            self.policy.dir = dir;
+            self.policy.rescue = rescue;
+        }
+        step
+    }
+
+    /// Whether [`Building::step_planned`] at `now` would use `plan`'s
+    /// decision (for tests and measurements).
+    pub fn plan_holds(&self, plan: &RatePlan, now: u64) -> bool {
+        self.plan_decision(plan, now).is_some()
+    }
+
+    /// `plan`'s decision, if this step's would be the same: the step at
+    /// `now` consults the rate policy (the car is active, and not going
+    /// offline) with the same view and the same state.
+    fn plan_decision(&self, plan: &RatePlan, now: u64) -> Option<(Choice, Dir, Option<Rescue>)> {
+        let decided = plan.after?;
+        let consults = self.policy.kind == PolicyKind::Rate
+            && self.active
+            && !(self.deactivating && self.car.is_empty())
+            && self.has_work()
+            && self.policy.forced.is_none();
+        let same = consults
+            && plan.now == now
+            && plan.before == (self.policy.dir, self.policy.rescue)
+            && plan.view == RateView::new(self, self.floor_after_move(), now);
+        same.then_some(decided)
     }
 }
 
