@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The cost of one step of the elevator (the policy's decision included),
-//! as the kthread takes it under the building's mutex, measured on the host
-//! with many riders waiting.
+//! as the kthread takes it, measured on the host with many riders waiting;
+//! and how much of it holds the building's mutex: the kthread copies what the
+//! rate policy looks at (`Building::rate_plan`) and steps
+//! (`Building::step_planned`) holding it, but searches (`RatePlan::decide`)
+//! without it.
 
 use crate::random_request;
 use elevator_logic::{
@@ -23,6 +26,10 @@ pub struct Cost {
     pub mean_ns: f64,
     /// 99th percentile of the whole step, ns.
     pub p99_ns: u64,
+    /// Mean of the part of the step that holds the mutex, ns.
+    pub locked_mean_ns: f64,
+    /// 99th percentile of that part, ns.
+    pub locked_p99_ns: u64,
     /// Mean of the decision alone, ns: each state's fastest of [`REPEATS`]
     /// runs, in this thread's CPU time (so the host's preemptions do not
     /// count; this machine is shared), less the clock's own cost.
@@ -81,6 +88,7 @@ pub fn measure(
     let mut now = 0u64;
     let mut times = Vec::with_capacity(steps);
     let mut decide = Vec::with_capacity(steps);
+    let mut locked = Vec::with_capacity(steps);
     let overhead = clock_overhead_ns();
     for _ in 0..steps {
         // The decision alone, on the state the step is about to see (after
@@ -94,9 +102,19 @@ pub fn measure(
             fastest = fastest.min((thread_cpu_ns() - t0).saturating_sub(overhead));
         }
         decide.push(fastest);
+        // The step as the kthread takes it: copy (locked), search
+        // (unlocked), step with the search's decision (locked).
         let t0 = Instant::now();
-        let step = std::hint::black_box(b.step(now, &mut |_| {}));
-        times.push(t0.elapsed().as_nanos() as u64);
+        let mut plan = b.rate_plan(now);
+        let t1 = Instant::now();
+        if let Some(p) = plan.as_mut() {
+            p.decide();
+        }
+        let t2 = Instant::now();
+        let step = std::hint::black_box(b.step_planned(now, plan.as_ref(), &mut |_| {}));
+        let t3 = Instant::now();
+        times.push((t3 - t0).as_nanos() as u64);
+        locked.push(((t1 - t0) + (t3 - t2)).as_nanos() as u64);
         now += match step {
             Step::Sleep(ms) => u64::from(ms),
             Step::Wait => 1_000,
@@ -107,15 +125,20 @@ pub fn measure(
         }
     }
     times.sort_unstable();
+    locked.sort_unstable();
     let n = times.len().max(1);
+    let p99 = |v: &[u64]| {
+        v.get((n * 99).div_ceil(100).saturating_sub(1))
+            .copied()
+            .unwrap_or(0)
+    };
     Cost {
         waiting,
         steps,
         mean_ns: times.iter().sum::<u64>() as f64 / n as f64,
-        p99_ns: times
-            .get((n * 99).div_ceil(100).saturating_sub(1))
-            .copied()
-            .unwrap_or(0),
+        p99_ns: p99(&times),
+        locked_mean_ns: locked.iter().sum::<u64>() as f64 / n as f64,
+        locked_p99_ns: p99(&locked),
         decide_mean_ns: decide.iter().sum::<u64>() as f64 / n as f64,
         decide_max_ns: decide.iter().copied().max().unwrap_or(0),
     }

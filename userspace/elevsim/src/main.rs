@@ -396,36 +396,45 @@ fn difference_table(
 fn cost_table(o: &mut String, policies: &[PolicyKind]) {
     let _ = writeln!(
         o,
-        "## Cost of a step\n\nOne call of the module's step function (finish the move, the \
-         policy's decision, unloading and boarding), which the kthread makes holding the \
-         building's mutex, timed on the host (`userspace/elevsim/src/cost.rs`, release build, \
-         this machine) on the pets building with 10, 300 and 100,000 riders kept waiting \
-         (one new random rider after each step): 20,000 steps each, in µs. *step* is the whole \
-         call, timed once per state (its p99 includes the host's preemptions: this machine is \
-         shared with kernel builds); *decision* is the policy's decision alone on the same \
-         states, the fastest of {} runs per state in the thread's CPU time (preemptions do \
-         not count), and *worst decision* the largest of those over all states: the longest \
-         the policy makes the mutex wait on this machine. The VM's numbers are in \
-         `docs/bench.md`. Nothing here grows with the number waiting: the policies look at the \
-         head of each line only (rate at its first {} riders).\n",
+        "## Cost of a step\n\nOne step of the elevator (finish the move, the policy's \
+         decision, unloading and boarding) as the kthread takes it, timed on the host \
+         (`userspace/elevsim/src/cost.rs`, release build, this machine) on the pets building \
+         with 10, 300 and 100,000 riders kept waiting (one new random rider after each step): \
+         20,000 steps each, in µs. The kthread holds the building's mutex for a step except \
+         during the rate policy's search, which it runs on a copy of what the policy looks \
+         at (`Building::rate_plan`, about 1 KiB, copied under the mutex) and whose decision \
+         the step then uses if the building still looks the same to the policy (otherwise it \
+         decides again, holding the mutex; the simulator's own runs step without the copy, \
+         with the same decisions: `tests/planned.rs`). *step* is the whole step, copy and \
+         search included, *locked* the part that holds the mutex (copy, then the step with \
+         the decision), both timed once per state (their p99 includes the host's preemptions: \
+         this machine is shared with kernel builds); *decision* is the policy's decision alone \
+         on the same states, the fastest of {} runs per state in the thread's CPU time \
+         (preemptions do not count), and *worst decision* the largest of those over all \
+         states. The VM's numbers are in `docs/bench.md`. Nothing here grows with the number \
+         waiting: the policies look at the head of each line only (rate at its first {} \
+         riders).\n",
         elevsim::cost::REPEATS,
-        elevator_logic::policy::PLAN_STOPS * elevator_logic::MAX_ABOARD,
+        elevator_logic::policy::LINE,
     );
     let _ = writeln!(
         o,
-        "| policy | waiting | step mean | step p99 | decision mean | worst decision |"
+        "| policy | waiting | step mean | step p99 | locked mean | locked p99 | decision mean | \
+         worst decision |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|");
     for &p in policies {
         for waiting in [10, 300, 100_000] {
             let c = elevsim::cost::measure(&elevator_logic::profile::PETS, p, waiting, 20_000, 1);
             let _ = writeln!(
                 o,
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
                 p.name(),
                 waiting,
                 c.mean_ns / 1000.0,
                 c.p99_ns as f64 / 1000.0,
+                c.locked_mean_ns / 1000.0,
+                c.locked_p99_ns as f64 / 1000.0,
                 c.decide_mean_ns / 1000.0,
                 c.decide_max_ns as f64 / 1000.0,
             );

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `elevtest --bench`: the module's speed and memory numbers, measured in the
-//! VM (plain kernel). Prints a Markdown table; no pass/fail thresholds here.
+//! VM (plain kernel). Prints Markdown tables, each line prefixed with `@@ `
+//! (`tests/bench.sh` keeps those lines of the console); no pass/fail
+//! thresholds here.
+//!
+//! Three parts (`--bench-part=NAME` runs one): `module` (syscall cost,
+//! `/proc/elevator` read time by size, memory per rider, idle wake-ups),
+//! `steps` (the kthread's CPU time per step, decision included, with 10,
+//! 300 and 100,000 riders waiting) and `latency` (`/proc/elevator` reads
+//! and `issue_request` calls while the car works a saturated building,
+//! against the same calls with the car not running).
 
 use std::fs;
 use std::io::Read;
@@ -49,8 +58,30 @@ fn mem_free_kb() -> i64 {
         .unwrap_or(0)
 }
 
-/// Runs the benchmarks and prints the table.
+/// Prints one line of the report (see the module documentation).
+fn out(line: &str) {
+    println!("@@ {}", line);
+}
+
+/// Runs the benchmarks (all parts, or only the one named by
+/// `--bench-part=NAME` on the command line) and prints the tables.
 pub fn run(idle_secs: u64) -> Result<(), String> {
+    let part = std::env::args().find_map(|a| a.strip_prefix("--bench-part=").map(String::from));
+    let wanted = |p: &str| part.as_deref().is_none_or(|x| x == p);
+    if wanted("module") {
+        module(idle_secs)?;
+    }
+    if wanted("steps") {
+        steps(idle_secs)?;
+    }
+    if wanted("latency") {
+        latency(idle_secs)?;
+    }
+    Ok(())
+}
+
+/// Syscall cost, read time by size, memory per rider, idle wake-ups.
+fn module(idle_secs: u64) -> Result<(), String> {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     insmod("")?;
 
@@ -132,11 +163,14 @@ pub fn run(idle_secs: u64) -> Result<(), String> {
     ));
     rmmod()?;
 
-    println!("| measure | value | notes |");
-    println!("|---|---|---|");
+    out("## Module");
+    out("");
+    out("| measure | value | notes |");
+    out("|---|---|---|");
     for (a, b, c) in rows {
-        println!("| {} | {} | {} |", a, b, c);
+        out(&format!("| {} | {} | {} |", a, b, c));
     }
+    out("");
     Ok(())
 }
 
@@ -146,4 +180,305 @@ fn ok0(r: SysRet) -> Result<(), String> {
     } else {
         Err(format!("start returned {:?}", r))
     }
+}
+
+/// A small deterministic generator of requests (pets: floors 1-5, types 0-3).
+struct Riders(u64);
+
+impl Riders {
+    fn below(&mut self, n: u64) -> i32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n) as i32
+    }
+
+    /// Issues one valid random request.
+    fn issue(&mut self) {
+        let s = self.below(5) + 1;
+        let mut d = self.below(5) + 1;
+        while d == s {
+            d = self.below(5) + 1;
+        }
+        let t = self.below(4);
+        issue(s, d, t);
+    }
+}
+
+/// Riders waiting, from /proc/elevator.
+fn waiting_now() -> Option<u64> {
+    let text = fs::read_to_string(PROC).ok()?;
+    text.lines()
+        .find(|l| l.starts_with("Number of") && l.contains("waiting:"))?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A thread that keeps at least `n` riders waiting (checks every 10 ms)
+/// until `stop` is set.
+fn top_up(
+    n: u64,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut riders = Riders(n);
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Some(w) = waiting_now() {
+                for _ in w..n {
+                    riders.issue();
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    })
+}
+
+/// CPU time of process `pid` (the kthread is a process of its own), ns:
+/// its POSIX process CPU clock, `(~pid << 3) | CPUCLOCK_SCHED`, which the
+/// kernel keeps in nanoseconds (the scheduler's runtime).
+fn cpu_ns(pid: u32) -> Result<u64, String> {
+    let clock = (!(pid as libc::clockid_t) << 3) | 2;
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    if rc != 0 {
+        return Err(format!(
+            "clock_gettime(CPU clock of {}): {}",
+            pid,
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+/// Mean, median, 99th percentile and maximum of `v` (ns), in µs.
+struct Stats {
+    n: usize,
+    mean: f64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+impl Stats {
+    fn of(v: &mut [u64]) -> Stats {
+        v.sort_unstable();
+        let n = v.len();
+        let at = |q: usize| {
+            v.get((n * q).div_ceil(100).saturating_sub(1))
+                .copied()
+                .unwrap_or(0)
+        };
+        Stats {
+            n,
+            mean: v.iter().sum::<u64>() as f64 / n.max(1) as f64 / 1000.0,
+            p50: at(50) as f64 / 1000.0,
+            p99: at(99) as f64 / 1000.0,
+            max: v.last().copied().unwrap_or(0) as f64 / 1000.0,
+        }
+    }
+}
+
+/// The kthread's CPU time per step, decision included, with `waiting`
+/// riders kept waiting, over `secs` seconds: each step is one run of the
+/// kthread between two sleeps, seen as a rise of its CPU clock, which this
+/// thread polls every 20 µs (rises less than 5 ms apart belong to the same
+/// step; steps are at least 14 ms apart with `floor_ms=10 load_ms=10`).
+fn step_times(waiting: u64, secs: u64) -> Result<Vec<u64>, String> {
+    insmod("floor_ms=10 load_ms=10")?;
+    let mut riders = Riders(waiting + 7);
+    for _ in 0..waiting {
+        riders.issue();
+    }
+    let pid = kthread_pid("elevator").ok_or("no kthread")?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // 100,000 waiting stay about 100,000 for a few seconds on their own.
+    let helper = (waiting <= 1000).then(|| top_up(waiting, stop.clone()));
+    ok0(start())?;
+    let t0 = Instant::now();
+    let mut last = cpu_ns(pid)?;
+    let mut last_rise = t0;
+    let mut current = 0u64;
+    let mut steps = Vec::new();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        let spin = Instant::now();
+        while spin.elapsed() < Duration::from_micros(20) {}
+        let c = cpu_ns(pid)?;
+        if c > last {
+            let now = Instant::now();
+            if now - last_rise > Duration::from_millis(5) && current > 0 {
+                steps.push(current);
+                current = 0;
+            }
+            current += c - last;
+            last = c;
+            last_rise = now;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(h) = helper {
+        let _ = h.join();
+    }
+    rmmod()?;
+    // The first step starts the car; the last may be cut short.
+    if steps.len() > 2 {
+        steps.remove(0);
+    }
+    Ok(steps)
+}
+
+/// The cost of a step in the kernel, at 10, 300 and 100,000 waiting.
+fn steps(idle_secs: u64) -> Result<(), String> {
+    let secs = idle_secs.max(3);
+    out("## Cost of a step in the kernel");
+    out("");
+    out(&format!(
+        "The elevator kthread's CPU time per step (finish the move, the rate policy's \
+         decision, unloading and boarding, plus its wake-up and going back to sleep; it \
+         holds the building's mutex for all of it but the policy's search, which runs on a \
+         copy), from its CPU clock polled every 20 µs for {} s (`floor_ms=10 load_ms=10`, \
+         pets, the waiting count kept up by a helper thread), in µs.",
+        secs
+    ));
+    out("");
+    out("| waiting | steps | mean | median | p99 | worst |");
+    out("|---:|---:|---:|---:|---:|---:|");
+    for n in [10u64, 300, 100_000] {
+        let mut v = step_times(n, secs)?;
+        let s = Stats::of(&mut v);
+        out(&format!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            n, s.n, s.mean, s.p50, s.p99, s.max
+        ));
+    }
+    out("");
+    Ok(())
+}
+
+/// Per-call times (ns) of `f`, one call every `every`, for `secs` seconds.
+fn paced(secs: u64, every: Duration, mut f: impl FnMut()) -> Vec<u64> {
+    let t0 = Instant::now();
+    let mut v = Vec::new();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        let t = Instant::now();
+        f();
+        let took = t.elapsed();
+        v.push(took.as_nanos() as u64);
+        while t.elapsed() < every {}
+    }
+    v
+}
+
+fn proc_read(buf: &mut Vec<u8>) {
+    buf.clear();
+    let mut f = fs::File::open(PROC).expect("open /proc/elevator");
+    f.read_to_end(buf).expect("read /proc/elevator");
+}
+
+/// `/proc/elevator` reads and `issue_request` calls with the car working a
+/// saturated building, against the same with the car not running.
+fn latency(idle_secs: u64) -> Result<(), String> {
+    let secs = idle_secs.max(3);
+    let timing = "floor_ms=1 load_ms=1";
+    let mut rows: Vec<(String, String, Stats)> = Vec::new();
+    let mut buf = Vec::with_capacity(1 << 16);
+    let read_every = Duration::from_micros(1000);
+    let issue_every = Duration::from_micros(200);
+
+    // Not running: the module loaded, the elevator offline (no steps).
+    insmod(timing)?;
+    let mut v = paced(secs, read_every, || proc_read(&mut buf));
+    rows.push((
+        "read /proc/elevator".into(),
+        "empty, offline".into(),
+        Stats::of(&mut v),
+    ));
+    let mut riders = Riders(1);
+    for _ in 0..300 {
+        riders.issue();
+    }
+    let mut v = paced(secs, read_every, || proc_read(&mut buf));
+    rows.push((
+        "read /proc/elevator".into(),
+        "300 waiting, offline".into(),
+        Stats::of(&mut v),
+    ));
+    let mut v = paced(secs, issue_every, || riders.issue());
+    rows.push((
+        "issue_request".into(),
+        "300+ waiting, offline".into(),
+        Stats::of(&mut v),
+    ));
+    rmmod()?;
+
+    // Running: 300 waiting (kept up), the car stepping as fast as it can.
+    insmod(timing)?;
+    let mut riders = Riders(2);
+    for _ in 0..300 {
+        riders.issue();
+    }
+    ok0(start())?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let helper = top_up(300, stop.clone());
+    std::thread::sleep(Duration::from_millis(100));
+    let mut v = paced(secs, read_every, || proc_read(&mut buf));
+    rows.push((
+        "read /proc/elevator".into(),
+        "300 waiting, car running".into(),
+        Stats::of(&mut v),
+    ));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = helper.join();
+    let mut v = paced(secs, issue_every, || riders.issue());
+    rows.push((
+        "issue_request".into(),
+        "300+ waiting, car running".into(),
+        Stats::of(&mut v),
+    ));
+    let pid = kthread_pid("elevator").ok_or("no kthread")?;
+    let (vol, invol) = ctxt_switches(pid)?;
+    rmmod()?;
+
+    out("## Latency under a saturated building");
+    out("");
+    out(&format!(
+        "Each call timed alone in µs, one every {} µs (reads) or {} µs (requests) for {} s, \
+         with `{}` (the kthread steps every 2 jiffies, 8 ms at HZ=250: the most often it can \
+         take the mutex). *Offline*: the module loaded, the car not running, so nothing else \
+         takes the mutex; *car running*: started with 300 waiting (kept at 300 or more), the \
+         rate policy planning at every step. *vs offline*: the mean against the same call's \
+         offline mean with the same riders waiting. The kthread ran {} steps (voluntary \
+         context switches) in the running phases.",
+        read_every.as_micros(),
+        issue_every.as_micros(),
+        secs,
+        timing,
+        vol + invol
+    ));
+    out("");
+    out("| call | building | calls | mean | median | p99 | worst | vs offline |");
+    out("|---|---|---:|---:|---:|---:|---:|---:|");
+    let base = |call: &str, rows: &[(String, String, Stats)]| {
+        rows.iter()
+            .find(|(c, b, _)| c == call && b.starts_with("300") && b.ends_with("offline"))
+            .map(|(_, _, s)| s.mean)
+    };
+    for (call, building, s) in &rows {
+        let ratio = match base(call, &rows) {
+            Some(m) if building.ends_with("running") => format!("{:.2}x", s.mean / m),
+            _ => "".into(),
+        };
+        out(&format!(
+            "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
+            call, building, s.n, s.mean, s.p50, s.p99, s.max, ratio
+        ));
+    }
+    out("");
+    Ok(())
 }
