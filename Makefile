@@ -143,6 +143,7 @@ help:
 	@echo 'make bench          benchmarks in the VM (docs/bench.md);  make bench-sim: the simulator (docs/bench-sim.md)'
 	@echo 'make check          rustfmt + clippy;  make clippy: the module with CLIPPY=1;  make fmt-check'
 	@echo 'make mutants       broken copies of the module that the VM suite must catch (tests/mutants.sh)'
+	@echo 'make grade MODULE=dir|.ko  grade any elevator module in the VM (MODULES=folder: a class; KERNEL, PROFILE, PARAMS)'
 	@echo 'make clean          remove build/, the .ko files and userspace/target'
 	@echo 'make help           this list'
 	@echo
@@ -171,6 +172,16 @@ vm-test:
 mutants:
 	@$(MAKE) -s --no-print-directory modules userspace DEBUG=1
 	@CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) $(ROOT)/tests/mutants.sh
+
+# make grade MODULE=<folder or .ko>: grades any elevator module (a
+# student's or ours) black-box in the VM, on the 7.3 debug kernel unless
+# KERNEL is given; MODULES=<folder> grades each submission in it, one VM
+# each, then a summary table (scripts/grade.sh; reports in build/grade/).
+.PHONY: grade
+grade: deps
+	@KERNEL=$(if $(filter command line environment,$(origin KERNEL)),$(KERNEL),7.3) \
+	    PROFILE=$(if $(filter command line environment,$(origin PROFILE)),$(PROFILE)) PARAMS='$(PARAMS)' \
+	    $(ROOT)/scripts/grade.sh $(MODULE) $(if $(MODULES),$(sort $(wildcard $(MODULES:%/=%)/*/ $(MODULES:%/=%)/*.ko)))
 
 test: deps
 	@$(ROOT)/tests/all.sh
