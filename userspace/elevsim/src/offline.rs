@@ -54,6 +54,9 @@ struct Node {
     next: usize,
     /// Riders delivered at or before the horizon.
     delivered: u64,
+    /// Riders delivered at or before the end of the course's window
+    /// ([`HORIZON_MS`]), when the search looks further.
+    in_window: u64,
     /// The clock passed the horizon.
     done: bool,
 }
@@ -63,6 +66,10 @@ struct Node {
 pub struct Plan {
     /// Riders the best plan found delivers in the window.
     pub delivered: u64,
+    /// Of those, riders the same plan delivers within the course's window
+    /// ([`HORIZON_MS`]): the same number unless the search looked further
+    /// ([`plan_beyond`]).
+    pub in_window: u64,
     /// Nodes expanded.
     pub expanded: u64,
 }
@@ -94,15 +101,19 @@ impl Search<'_> {
             return;
         }
         let horizon = self.horizon;
-        let mut delivered = 0;
+        let (mut delivered, mut in_window) = (0, 0);
         let step = n.b.step_as(choice, n.now, &mut |e| {
             if let Event::Delivered { at_ms, .. } = e {
                 if at_ms <= horizon {
                     delivered += 1;
                 }
+                if at_ms <= HORIZON_MS {
+                    in_window += 1;
+                }
             }
         });
         n.delivered += delivered;
+        n.in_window += in_window;
         match step {
             Step::Sleep(ms) => {
                 if let Choice::Go(t) = choice {
@@ -127,6 +138,7 @@ impl Search<'_> {
             pos: n.pos,
             next: n.next,
             delivered: n.delivered,
+            in_window: n.in_window,
             done: n.done,
         };
         if n.b.has_work() {
@@ -206,9 +218,25 @@ fn signature(n: &Node) -> Vec<u64> {
 
 /// Plans `requests` on `profile` with beam width `width`.
 pub fn plan(profile: &'static Profile, timing: Timing, requests: &[Request], width: usize) -> Plan {
+    plan_beyond(profile, timing, requests, width, HORIZON_MS)
+}
+
+/// Like [`plan`], but searching for the plan that delivers most by
+/// `horizon_ms` instead of by the end of the course's window; its
+/// [`Plan::in_window`] is what that plan delivers within the window. With
+/// a horizon past the window, the planner knows every request but not when
+/// counting stops, as a policy does not: the difference shows what knowing
+/// the window's end is worth.
+pub fn plan_beyond(
+    profile: &'static Profile,
+    timing: Timing,
+    requests: &[Request],
+    width: usize,
+    horizon_ms: u64,
+) -> Plan {
     let search = Search {
         requests,
-        horizon: HORIZON_MS,
+        horizon: horizon_ms,
     };
     // The policy of the building is never consulted: every step is forced.
     let mut b: HostBuilding = Building::new(profile, timing, PolicyKind::Look);
@@ -219,16 +247,21 @@ pub fn plan(profile: &'static Profile, timing: Timing, requests: &[Request], wid
         pos: 1,
         next: 0,
         delivered: 0,
+        in_window: 0,
         done: false,
     };
     search.arrive(&mut root);
     let slice = u64::from(timing.floor_ms.min(timing.load_ms)).max(1);
     let mut buckets: Vec<Vec<Node>> = Vec::new();
-    let mut best = 0;
+    // The best finished plan: (delivered, in_window), the first found of
+    // the most delivered.
+    let mut best = (0, 0);
     let mut expanded = 0;
-    let put = |n: Node, buckets: &mut Vec<Vec<Node>>, best: &mut u64, min_bucket: usize| {
+    let put = |n: Node, buckets: &mut Vec<Vec<Node>>, best: &mut (u64, u64), min_bucket: usize| {
         if n.done {
-            *best = (*best).max(n.delivered);
+            if n.delivered > best.0 {
+                *best = (n.delivered, n.in_window);
+            }
             return;
         }
         let k = ((n.now / slice) as usize).max(min_bucket);
@@ -273,7 +306,8 @@ pub fn plan(profile: &'static Profile, timing: Timing, requests: &[Request], wid
         k += 1;
     }
     Plan {
-        delivered: best,
+        delivered: best.0,
+        in_window: best.1,
         expanded,
     }
 }
@@ -286,6 +320,18 @@ pub fn plan_seeds(
     seeds: core::ops::Range<u64>,
     width: usize,
 ) -> Vec<Plan> {
+    plan_seeds_beyond(profile, timing, workload, seeds, width, HORIZON_MS)
+}
+
+/// [`plan_beyond`] on every seed of `seeds` (in order), spread over the CPUs.
+pub fn plan_seeds_beyond(
+    profile: &'static Profile,
+    timing: Timing,
+    workload: crate::Workload,
+    seeds: core::ops::Range<u64>,
+    width: usize,
+    horizon_ms: u64,
+) -> Vec<Plan> {
     let seeds: Vec<u64> = seeds.collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = seeds.len().div_ceil(threads).max(1);
@@ -296,7 +342,8 @@ pub fn plan_seeds(
                 s.spawn(move || {
                     part.iter()
                         .map(|&seed| {
-                            plan(profile, timing, &workload.requests(profile, seed), width)
+                            let reqs = workload.requests(profile, seed);
+                            plan_beyond(profile, timing, &reqs, width, horizon_ms)
                         })
                         .collect::<Vec<_>>()
                 })
