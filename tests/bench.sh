@@ -3,8 +3,8 @@
 # `make bench`: the module's numbers measured in the VM on the plain kernel
 # (syscall and /proc costs, memory, idle wake-ups, the kthread's CPU time per
 # step at 10, 300 and 100,000 waiting, /proc and issue_request latency with
-# the car working a saturated building), then the simulator's policy table;
-# written to docs/bench.md.
+# the car working a saturated building), written to docs/bench.md; the
+# simulator's tables are docs/bench-sim.md (make bench-sim), linked from it.
 #
 #   tests/bench.sh BZIMAGE MODULE_DIR TOOLS_DIR
 set -euo pipefail
@@ -12,6 +12,7 @@ kernel=${1:?bzImage}; mods=${2:?module dir}; tools=${3:?tools dir}
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 echo 'elevtest --bench' > "$work/payload"
+load=$(cut -d' ' -f1-3 /proc/loadavg)   # the host's, before the run
 "$here/tests/vm/run.sh" --kernel "$kernel" --add "$tools/elevtest:bin/elevtest" \
     --add "$mods/elevator.ko:lib/modules/elevator.ko" --payload "$work/payload" \
     --timeout 1200 --log "$work/console.log" > /dev/null 2>&1 || {
@@ -22,14 +23,17 @@ out=$here/docs/bench.md
     echo
     echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d): the plain kernel in qemu"
     echo "(TCG, 2 vCPUs) on the project's machine; times are emulated-guest times, so"
-    echo "compare ratios rather than absolute numbers."
+    echo "compare ratios rather than absolute numbers. The host's load average"
+    echo "(1, 5, 15 min) as the run began: $load, on $(nproc) CPUs shared with other work."
     echo
     # elevtest --bench prefixes its report's lines with "@@ " (the console
     # also carries the kernel's messages).
-    tr -d '\r' < "$work/console.log" | sed -n 's/^@@ \{0,1\}//p'
+    tr -d '\r' < "$work/console.log" | sed -n -e 's/^@@ //p' -e 's/^@@$//p'
     echo
-    echo "## Scheduling policies (simulator, the module's own logic in virtual time)"
+    echo "## Scheduling policies"
     echo
-    (cd "$here/userspace" && cargo run --release -q -p elevsim -- --table "$work/sim.md" >/dev/null && cat "$work/sim.md")
+    echo "The simulator's tables (the module's own logic in virtual time, held-out"
+    echo "seeds, the offline yardstick, and the cost of a step on the host) are in"
+    echo "[bench-sim.md](bench-sim.md), written by \`make bench-sim\`."
 } > "$out"
 cat "$out"
