@@ -217,6 +217,26 @@ fn minus(a: &HashMap<Rider, i32>, b: &HashMap<Rider, i32>) -> Vec<Rider> {
     out
 }
 
+/// Who got on and off if `after` lists the riders kept, in their order,
+/// then the new ones: the longest head of `after` that is a subsequence of
+/// `before` stayed aboard.
+fn by_order(before: &[Rider], after: &[Rider]) -> (Vec<Rider>, Vec<Rider>) {
+    let mut i = 0;
+    let mut kept = 0;
+    for r in after {
+        match before[i..].iter().position(|x| x == r) {
+            Some(p) => {
+                i += p + 1;
+                kept += 1;
+            }
+            None => break,
+        }
+    }
+    let on = after[kept..].to_vec();
+    let off = minus(&multiset(before), &multiset(&after[..kept]));
+    (on, off)
+}
+
 fn queue(s: &Snapshot, f: u32) -> &[Rider] {
     s.floor(f).map_or(&[], |fl| fl.riders.as_slice())
 }
@@ -350,8 +370,8 @@ pub fn pairwise(parsed: &[Parsed], issued: &[Issued], t: Timing, out: &mut Strea
         let close = span < tight;
         let ma = multiset(&a.snap.aboard);
         let mb = multiset(&b.snap.aboard);
-        let boarded = minus(&mb, &ma);
-        let got_off = minus(&ma, &mb);
+        let mut boarded = minus(&mb, &ma);
+        let mut got_off = minus(&ma, &mb);
         // Who left each floor's queue: the shortest head whose removal
         // leaves a prefix of the new queue (arrivals join at the tail).
         let mut left: Vec<(u32, Vec<Rider>)> = Vec::new();
@@ -367,6 +387,15 @@ pub fn pairwise(parsed: &[Parsed], issued: &[Issued], t: Timing, out: &mut Strea
         }
         let left_all: Vec<Rider> = left.iter().flat_map(|(_, r)| r.iter().copied()).collect();
         let ml = multiset(&left_all);
+        // Riders of the same type and destination cannot be told apart by
+        // counting (one gets off, a twin gets on): when the car lists its
+        // riders in boarding order and that order explains who left the
+        // queues, read who got on and off from it.
+        let (ord_on, ord_off) = by_order(&a.snap.aboard, &b.snap.aboard);
+        if multiset(&ord_on) == ml {
+            boarded = ord_on;
+            got_off = ord_off;
+        }
         // FIFO: everyone who left a queue is aboard now (or, across a long
         // gap, may have got off again).
         let mboarded = multiset(&boarded);
@@ -758,6 +787,16 @@ mod tests {
         );
         let f = run(&[sample(0.0, before, 3), sample(0.01, lifo, 3)]);
         assert!(!f.fifo.ok(), "{f:?}");
+    }
+
+    #[test]
+    fn a_twin_boarding_does_not_hide_a_wrong_exit() {
+        // H5 gets off at floor 4 while another H5 boards there.
+        let before = text("UP", 3, "H5 P1 D4", &[(4, "P2 H5")], 0);
+        let after = text("LOADING", 4, "P1 P2 H5", &[], 2);
+        let f = run(&[sample(0.0, before, 5), sample(0.01, after, 5)]);
+        assert!(f.fifo.ok(), "{f:?}");
+        assert!(!f.unload.ok(), "{f:?}");
     }
 
     #[test]
