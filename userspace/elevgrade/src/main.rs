@@ -865,6 +865,8 @@ impl<'a> Grader<'a> {
             "running (never seen moving with riders)"
         });
         if self.reload("offline") {
+            let r = stream::issue(&self.counters, self.clock, 2, 1, 0);
+            self.issued.push(r);
             self.unload("OFFLINE with a rider waiting (after insmod)");
         }
         if self.reload("idle") {
