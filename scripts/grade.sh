@@ -105,6 +105,7 @@ grade_one() { # module (dir or .ko)
     have=$(tr '\0' '\n' < "$ko" | sed -n 's/^vermagic=//p' | cut -d' ' -f1)
     [ "$have" = "$want" ] || echo "grade.sh: warning: $ko was built for Linux '$have', the VM runs '$want'" >&2
     local args="--ko /lib/modules/grade/$name.ko --name $name --seed $seed --out /host --require-kmemleak"
+    args="$args --label $(printf %q "$(cd "$(dirname "$m")" && pwd)/$(basename "$m")")"
     [ -n "${PARAMS:-}" ] && args="$args --params \"$PARAMS\""
     [ -n "${PROFILE:-}" ] && args="$args --profile $PROFILE"
     local adds=(--add "$tools/elevgrade:bin/elevgrade" --add "$ko:lib/modules/grade/$name.ko")

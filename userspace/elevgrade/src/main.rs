@@ -22,7 +22,7 @@
 //! elevgrade --ko FILE.ko [--name NAME] [--params "floor_ms=100 load_ms=50"]
 //!           [--floor-ms N] [--load-ms N] [--profile pets|dorm|office] [--seed N]
 //!           [--reference REF.ko [--reference-params "..."]] [--reference-json REPORT.json]
-//!           [--no-kmemleak-prepare] [--require-kmemleak] --out DIR
+//!           [--no-kmemleak-prepare] [--require-kmemleak] [--label HOST_PATH] --out DIR
 //! elevgrade table REPORT.json...      (the class table, on the host or the guest)
 //! elevgrade failed REPORT.json        (the failed checks, one a line)
 //! ```
@@ -63,6 +63,8 @@ struct Args {
     kmemleak_prepare: bool,
     require_kmemleak: bool,
     out: PathBuf,
+    /// What the report calls the module file (the host's path).
+    label: Option<String>,
 }
 
 fn usage() -> ! {
@@ -70,7 +72,7 @@ fn usage() -> ! {
         "usage: elevgrade --ko FILE.ko [--name NAME] [--params STR] [--floor-ms N] [--load-ms N]\n\
          \x20                [--profile pets|dorm|office] [--seed N] [--reference REF.ko]\n\
          \x20                [--reference-params STR] [--reference-json REPORT.json]\n\
-         \x20                [--no-kmemleak-prepare] [--require-kmemleak] --out DIR\n\
+         \x20                [--no-kmemleak-prepare] [--require-kmemleak] [--label HOST_PATH] --out DIR\n\
          \x20      elevgrade table REPORT.json..."
     );
     std::process::exit(2)
@@ -99,6 +101,7 @@ fn parse_args(argv: &[String]) -> Args {
             "--no-kmemleak-prepare" => a.kmemleak_prepare = false,
             "--require-kmemleak" => a.require_kmemleak = true,
             "--out" => a.out = PathBuf::from(val()),
+            "--label" => a.label = Some(val()),
             _ => usage(),
         }
     }
@@ -412,7 +415,7 @@ impl<'a> Grader<'a> {
         self.threads_before = guest::kthreads();
         let mut rep = Report {
             name: a.name.clone(),
-            module_file: a.ko.clone(),
+            module_file: a.label.clone().unwrap_or_else(|| a.ko.clone()),
             params: a.params.clone(),
             kernel,
             seed: a.seed,
