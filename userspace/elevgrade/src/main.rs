@@ -235,6 +235,8 @@ struct Grader<'a> {
     texts: Vec<(f64, String)>,
     threads: Vec<(u32, String)>,
     threads_before: Vec<(u32, String)>,
+    /// Why the workload's own schedule could not be kept (a starved guest).
+    starved: Option<String>,
 }
 
 fn secs(s: f64) -> Duration {
@@ -259,6 +261,7 @@ impl<'a> Grader<'a> {
             texts: Vec::new(),
             threads: Vec::new(),
             threads_before: Vec::new(),
+            starved: None,
         }
     }
 
@@ -628,6 +631,16 @@ impl<'a> Grader<'a> {
             self.args.seed,
             self.t.floor,
         );
+        // 20 at once, then one per floor time for 89 floor times: when the
+        // grader itself could not keep that schedule, the guest was starved
+        // (a loaded host) and the riders count says nothing of the module.
+        let planned = 109;
+        if issued.len() * 100 < planned * 95 {
+            self.starved = Some(format!(
+                "the guest was starved: the workload issued {} of its {planned} requests on schedule",
+                issued.len()
+            ));
+        }
         let bad: Vec<&Issued> = issued.iter().filter(|q| q.ret != 0).collect();
         if bad.is_empty() {
             self.ev.note(
@@ -769,8 +782,9 @@ impl<'a> Grader<'a> {
     fn unload(&mut self, state: &str) {
         self.find_threads();
         // Prompt: the thread may finish its move and stop; the kernel's own
-        // part (RCU grace periods on the debug kernel under TCG) gets 3 s.
-        let limit = 3.0 + self.t.floor + self.t.load;
+        // part (RCU grace periods on the debug kernel under TCG, 4.4 s once on
+        // a loaded host) gets 5 s.
+        let limit = 5.0 + self.t.floor + self.t.load;
         let threads = std::mem::take(&mut self.threads);
         let took = match guest::rmmod(&self.name) {
             Ok(t) => t.as_secs_f64(),
@@ -782,7 +796,7 @@ impl<'a> Grader<'a> {
         let mut problems = Vec::new();
         if took > limit {
             problems.push(format!(
-                "took {took:.2} s (allowed {limit:.2} s: one floor and one stop + 3 s)"
+                "took {took:.2} s (allowed {limit:.2} s: one floor and one stop + 5 s)"
             ));
         }
         let t = Instant::now();
@@ -994,6 +1008,17 @@ impl<'a> Grader<'a> {
     fn finish(mut self, mut rep: Report) -> Report {
         // The riders: at least a third of the reference's, and some.
         match (rep.riders, rep.reference_riders) {
+            (Some(r), x) if (r == 0 || x.is_some_and(|x| r * 3 < x)) && self.starved.is_some() => {
+                self.ev.note(
+                    "riders_180s",
+                    format!(
+                        "not judged: {} riders serviced in 180 s (reference: {}), but {}; grade it again",
+                        r,
+                        x.map_or("not run".into(), |x| x.to_string()),
+                        self.starved.clone().unwrap_or_default()
+                    ),
+                )
+            }
             (Some(0), _) => self
                 .ev
                 .fail("riders_180s", "FAIL no rider serviced in 180 s".into()),
