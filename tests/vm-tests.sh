@@ -29,16 +29,21 @@
 set -uo pipefail
 
 # Kernel reports, at any log level; only kernel lines (with a time stamp)
-# count, not elevtest's own PASS/FAIL lines that quote them.
+# count, not elevtest's own PASS/FAIL lines that quote them. The same list as
+# PROBLEMS and FINE in userspace/elevator-proc/src/guest.rs (the in-guest
+# tools' list, where each pattern is explained), pattern for pattern and in
+# the same order: its host test shell_list_is_the_rust_list compares them.
 problems='BUG:|WARNING:|Oops|KASAN|possible recursive locking|circular locking|inconsistent lock state'
 problems+='|sleeping function called|scheduling while atomic|suspicious RCU usage|general protection fault'
-problems+='|Kernel panic|kernel BUG|UBSAN|panicked at|rust_panic|blocked for more than|soft lockup|hard LOCKUP'
-problems+='|detected stall|self-detected stall|list_add corruption|list_del corruption'
-problems+='|unreferenced object|kmemleak: '
+problems+='|Kernel panic|kernel BUG|UBSAN|panicked at|rust_panic|hung_task|blocked for more than'
+problems+='|soft lockup|hard LOCKUP|detected stall|detected expedited stall'
+problems+='|list_add corruption|list_del corruption|leaked|unreferenced object|kmemleak: '
 # kmemleak's lines that report no problem (it falls back to scanning a whole
 # object when fault injection fails its own allocation).
-fine='kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended)'
-fine+='|Cannot allocate a scan area, scanning the full object)'
+fine='kmemleak: Kernel memory leak detector initialized'
+fine+='|kmemleak: Automatic memory scanning thread started'
+fine+='|kmemleak: Automatic memory scanning thread ended'
+fine+='|kmemleak: Cannot allocate a scan area, scanning the full object'
 scan_console() { # console log, name; prints PASS/FAIL lines, returns the number of FAIL lines
     local log=$1 name=$2 clean hits n
     clean=$(mktemp)

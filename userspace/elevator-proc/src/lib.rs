@@ -39,6 +39,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub mod crand;
+pub mod guest;
 pub mod profile;
 pub mod sys;
 

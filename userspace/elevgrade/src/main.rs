@@ -414,7 +414,7 @@ impl<'a> Grader<'a> {
             guest::kmemleak_prepare();
         }
         guest::clear_kernel_log();
-        let kernel = guest::sh("uname -r").1;
+        let kernel = guest::sh("uname -r").1.trim().to_string();
         self.threads_before = guest::kthreads();
         let mut rep = Report {
             name: a.name.clone(),
@@ -484,7 +484,7 @@ impl<'a> Grader<'a> {
                 ),
             );
         }
-        match guest::read_as_nobody() {
+        match guest::read_as_nobody(guest::PROC) {
             Ok(text) => {
                 self.ev.note(
                     "proc_layout",
@@ -927,7 +927,7 @@ impl<'a> Grader<'a> {
         }
         if !problems.is_empty() {
             let first = &problems[0];
-            let at = log.lines().position(|l| l == first).unwrap_or(0);
+            let at = log.lines().position(|l| l == *first).unwrap_or(0);
             let ctx: Vec<&str> = log.lines().skip(at.saturating_sub(2)).take(14).collect();
             self.ev.fail(
                 "log_clean",
