@@ -39,7 +39,7 @@
 use crate::{Request, HORIZON_MS};
 use elevator_logic::policy::Choice;
 use elevator_logic::{
-    issue_growing, Building, Event, HostBuilding, PolicyKind, Profile, Step, Timing,
+    issue_growing, Building, Event, HostBuilding, PolicyKind, Profile, State, Step, Timing,
 };
 use std::collections::HashMap;
 
@@ -54,8 +54,9 @@ struct Node {
     next: usize,
     /// Riders delivered at or before the horizon.
     delivered: u64,
-    /// Riders delivered at or before the end of the course's window
-    /// ([`HORIZON_MS`]), when the search looks further.
+    /// Riders delivered at or before the end of the window counted
+    /// (the course's, [`HORIZON_MS`], unless [`plan_from`] says otherwise),
+    /// when the search looks further.
     in_window: u64,
     /// The clock passed the horizon.
     done: bool,
@@ -77,6 +78,8 @@ pub struct Plan {
 struct Search<'a> {
     requests: &'a [Request],
     horizon: u64,
+    /// The end of the window counted in [`Node::in_window`].
+    window: u64,
 }
 
 impl Search<'_> {
@@ -100,14 +103,14 @@ impl Search<'_> {
         if n.done {
             return;
         }
-        let horizon = self.horizon;
+        let (horizon, window) = (self.horizon, self.window);
         let (mut delivered, mut in_window) = (0, 0);
         let step = n.b.step_as(choice, n.now, &mut |e| {
             if let Event::Delivered { at_ms, .. } = e {
                 if at_ms <= horizon {
                     delivered += 1;
                 }
-                if at_ms <= HORIZON_MS {
+                if at_ms <= window {
                     in_window += 1;
                 }
             }
@@ -234,18 +237,43 @@ pub fn plan_beyond(
     width: usize,
     horizon_ms: u64,
 ) -> Plan {
-    let search = Search {
-        requests,
-        horizon: horizon_ms,
-    };
     // The policy of the building is never consulted: every step is forced.
     let mut b: HostBuilding = Building::new(profile, timing, PolicyKind::Look);
     b.start().expect("fresh building starts");
+    plan_from(b, 0, requests, 0, width, horizon_ms, HORIZON_MS)
+}
+
+/// Like [`plan_beyond`], from a building part-way through a run: `b` at
+/// `now`, with the car standing at a floor (not in the middle of a move),
+/// after the first `issued` of `requests` were issued; the search looks
+/// for the plan that delivers most by `horizon_ms`, and
+/// [`Plan::delivered`] and [`Plan::in_window`] count deliveries from `now`
+/// on, by `horizon_ms` and by `window_ms`.
+pub fn plan_from(
+    b: HostBuilding,
+    now: u64,
+    requests: &[Request],
+    issued: usize,
+    width: usize,
+    horizon_ms: u64,
+    window_ms: u64,
+) -> Plan {
+    assert!(
+        !matches!(b.state(), State::Up | State::Down),
+        "the car stands at a floor"
+    );
+    let timing = b.timing();
+    let search = Search {
+        requests,
+        horizon: horizon_ms,
+        window: window_ms,
+    };
+    let pos = b.floor();
     let mut root = Node {
         b,
-        now: 0,
-        pos: 1,
-        next: 0,
+        now,
+        pos,
+        next: issued,
         delivered: 0,
         in_window: 0,
         done: false,
@@ -310,6 +338,140 @@ pub fn plan_beyond(
         in_window: best.1,
         expanded,
     }
+}
+
+/// One stretch of a run, the future hidden: what a policy delivers from
+/// its own state at `from_ms` to `to_ms`, against the planner from the same
+/// state (see [`stretch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stretch {
+    /// The policy's deliveries in the stretch.
+    pub policy: u64,
+    /// The planner's, told that counting stops at `to_ms`.
+    pub cut_known: u64,
+    /// The planner's within the stretch when it plans [`BLIND_EXTRA_MS`]
+    /// beyond `to_ms` (not told when counting stops).
+    pub cut_blind: u64,
+}
+
+/// How far beyond the end of the counted window the window-blind planner
+/// plans (as the report's, which plans to 240 s and counts at 180 s).
+pub const BLIND_EXTRA_MS: u64 = 60_000;
+
+/// Runs `policy` on the requests of `requests` that arrive by `to_ms`
+/// and takes the building at its first step at or after `from_ms` with
+/// the car standing at a floor; from there, counts the deliveries by
+/// `to_ms` of the policy and of the planner (beam `width`), which knows
+/// the requests the policy has seen and none to come (requests after
+/// `to_ms` are left out: they cannot be delivered in the stretch, and the
+/// window-blind plan would otherwise know them). So the two differ only in
+/// the search and in knowing when counting stops.
+pub fn stretch(
+    profile: &'static Profile,
+    timing: Timing,
+    policy: PolicyKind,
+    requests: &[Request],
+    from_ms: u64,
+    to_ms: u64,
+    width: usize,
+) -> Stretch {
+    let requests: Vec<Request> = requests
+        .iter()
+        .copied()
+        .filter(|r| r.at_ms <= to_ms)
+        .collect();
+    let mut b: HostBuilding = Building::new(profile, timing, policy);
+    b.start().expect("fresh building starts");
+    let (mut next, mut now) = (0, 0u64);
+    let mut snapshot = None;
+    let mut delivered = 0;
+    loop {
+        while next < requests.len() && requests[next].at_ms <= now.min(to_ms) {
+            let r = requests[next];
+            next += 1;
+            // Invalid requests are refused, as in `run`.
+            let _ = issue_growing(&mut b, r.start, r.dest, r.kind, r.at_ms);
+        }
+        if now > to_ms {
+            break;
+        }
+        if snapshot.is_none() && now >= from_ms && !matches!(b.state(), State::Up | State::Down) {
+            snapshot = Some((b.try_clone().expect("host allocation"), now, next));
+        }
+        let step = b.step(now, &mut |e| {
+            if let Event::Delivered { at_ms, .. } = e {
+                if snapshot.is_some() && at_ms <= to_ms {
+                    delivered += 1;
+                }
+            }
+        });
+        match step {
+            Step::Sleep(ms) => now += u64::from(ms),
+            Step::Wait => match requests.get(next) {
+                Some(r) => now = r.at_ms,
+                None => break,
+            },
+        }
+    }
+    let Some((b, at, issued)) = snapshot else {
+        // Idle from before `from_ms` to the end: nothing to deliver.
+        return Stretch {
+            policy: delivered,
+            cut_known: 0,
+            cut_blind: 0,
+        };
+    };
+    let blind = b.try_clone().expect("host allocation");
+    Stretch {
+        policy: delivered,
+        cut_known: plan_from(b, at, &requests, issued, width, to_ms, to_ms).delivered,
+        cut_blind: plan_from(
+            blind,
+            at,
+            &requests,
+            issued,
+            width,
+            to_ms + BLIND_EXTRA_MS,
+            to_ms,
+        )
+        .in_window,
+    }
+}
+
+/// [`stretch`] on every seed of `seeds` (in order), spread over the CPUs.
+#[allow(clippy::too_many_arguments)]
+pub fn stretch_seeds(
+    profile: &'static Profile,
+    timing: Timing,
+    policy: PolicyKind,
+    workload: crate::Workload,
+    seeds: core::ops::Range<u64>,
+    from_ms: u64,
+    to_ms: u64,
+    width: usize,
+) -> Vec<Stretch> {
+    let seeds: Vec<u64> = seeds.collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = seeds.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = seeds
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&seed| {
+                            let reqs = workload.requests(profile, seed);
+                            stretch(profile, timing, policy, &reqs, from_ms, to_ms, width)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("stretch thread"))
+            .collect()
+    })
 }
 
 /// [`plan`] on every seed of `seeds` (in order), spread over the CPUs.
