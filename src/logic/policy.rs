@@ -70,7 +70,12 @@ pub enum PolicyKind {
     /// best pace: deliveries plus what is aboard, per unit of time (see
     /// `Planner::pace`). Long plans keep the car from carrying
     /// wrong-way riders around whole sweeps as LOOK does, and pick the
-    /// lines whose heads make good loads together.
+    /// lines whose heads make good loads together. With fewer than
+    /// [`AREA_WAITING`] waiting (a building that can be cleared, such as
+    /// after a `producer` burst), it ranks plans instead by the area under
+    /// their curve of deliveries over the next [`AREA_HORIZON_STOPS`]
+    /// (floor + stop) times, so that riders are delivered early as well as
+    /// fast (see `Planner::area`).
     ///
     /// Both searches are bounded (at most 6^`PLAN_STOPS` plans, or
     /// (`BEAM_HORIZON_STOPS` + 1) × `BEAM` × floors extensions), allocate
@@ -199,6 +204,17 @@ pub const BEAM: usize = 32;
 /// How far the busy search plans, in "stop plus one floor" times (120 s
 /// with the course's timing).
 pub const BEAM_HORIZON_STOPS: u64 = 40;
+
+/// With fewer than this many waiting (but at least [`BUSY_WAITING`]), the
+/// busy search ranks plans by the area under their curve of deliveries
+/// (see `Planner::area`) instead of by their pace; with more, the
+/// building is saturated and pace ranks them. (Tuning seeds: +0.65 riders
+/// per run on dorm bursts, the same on every other busy row.)
+pub const AREA_WAITING: u64 = 60;
+
+/// The span of that area, in "stop plus one floor" times (90 s with the
+/// course's timing).
+pub const AREA_HORIZON_STOPS: u64 = 30;
 
 /// The busy search ranks plans by their pace: value per unit of time,
 /// time counted from this many "stop plus one floor" times before the plan
@@ -522,6 +538,9 @@ struct State {
     stops: usize,
     /// Riders delivered so far.
     delivered: u16,
+    /// Each delivery so far weighted by the time left from its stop to
+    /// the end of the area's span (`Planner::area`), ms.
+    early: u64,
 }
 
 /// A snapshot of the building for planning: everything a stop's outcome
@@ -536,6 +555,8 @@ struct Planner {
     load_ms: u64,
     tau_ms: u64,
     boarding: bool,
+    /// The busy search ranks plans by `area`, not `pace`.
+    by_area: bool,
     lines: [[Seat; LINE]; MAX_FLOORS],
     line_len: [u8; MAX_FLOORS],
     start: State,
@@ -569,6 +590,7 @@ impl Planner {
             load_ms,
             tau_ms: (DISCOUNT_STOPS * (floor_ms + load_ms) / 3).max(1),
             boarding: !b.is_deactivating(),
+            by_area: b.waiting() < AREA_WAITING,
             lines,
             line_len,
             start: State {
@@ -582,6 +604,7 @@ impl Planner {
                 first: 0,
                 stops: 0,
                 delivered: 0,
+                early: 0,
             },
         }
     }
@@ -616,6 +639,10 @@ impl Planner {
         let off = s.len - kept;
         n.len = kept;
         n.delivered += off as u16;
+        let span = AREA_HORIZON_STOPS * (self.floor_ms + self.load_ms);
+        // The riders get off as the stop begins.
+        let at = n.time - self.load_ms;
+        n.early += off as u64 * span.saturating_sub(at);
         let mut on = 0;
         if self.boarding {
             let i = usize::from(f - 1);
@@ -658,23 +685,68 @@ impl Planner {
     /// ([`PACE_SEAT`], [`PACE_SEAT_FLOOR`]); time is the plan's plus
     /// [`PACE_OFFSET_STOPS`].
     fn pace(&self, s: &State) -> u64 {
-        let mut v = PACE_DELIVER * u64::from(s.delivered);
+        let v = PACE_DELIVER * u64::from(s.delivered) + self.seats_value(s);
+        let t0 = PACE_OFFSET_STOPS * (self.floor_ms + self.load_ms);
+        (v << 20).checked_div(s.time + t0.max(1)).unwrap_or(0)
+    }
+
+    /// A plan's area: the area under its curve of deliveries over the
+    /// span `A` = [`AREA_HORIZON_STOPS`] (floor + stop) times, each
+    /// delivery at `t` counting `A − t` ([`PACE_DELIVER`] per ms), plus the
+    /// riders aboard at the end as in `pace`, counted for the time left
+    /// `A − T` after the plan's end `T`, plus the plan's pace (`pace`'s
+    /// value per unit of time) carried on over that time left (the area of
+    /// a curve rising at that pace: `pace × (A − T)² / 2`). Plans are
+    /// valued early as well as fast: of two plans of the same pace, the one
+    /// that delivers sooner is worth more.
+    fn area(&self, s: &State) -> u64 {
+        let unit = self.floor_ms + self.load_ms;
+        let span = AREA_HORIZON_STOPS * unit;
+        let left = span.saturating_sub(s.time);
+        let seats = self.seats_value(s);
+        let v = PACE_DELIVER * u64::from(s.delivered) + seats;
+        let t0 = (PACE_OFFSET_STOPS * unit).max(1);
+        // Every factor is at most a few hundred times `span`: no overflow
+        // with any timing the module accepts; saturate all the same, and
+        // `checked_div` keeps a panic path out of the kernel build.
+        let carried = v
+            .saturating_mul(left)
+            .checked_div(s.time.saturating_add(t0))
+            .unwrap_or(0)
+            .saturating_mul(left)
+            / 2;
+        (PACE_DELIVER.saturating_mul(s.early))
+            .saturating_add(seats.saturating_mul(left))
+            .saturating_add(carried)
+    }
+
+    /// How the busy search ranks `s`: by `area` or by `pace`.
+    fn rank(&self, s: &State) -> u64 {
+        if self.by_area {
+            self.area(s)
+        } else {
+            self.pace(s)
+        }
+    }
+
+    /// What the riders aboard at the end of `s` add to `pace`'s value.
+    fn seats_value(&self, s: &State) -> u64 {
+        let mut v = 0;
         for seat in &s.seats[..s.len] {
             v += PACE_SEAT.saturating_sub(PACE_SEAT_FLOOR * u64::from(seat.dest.abs_diff(s.floor)));
         }
-        let t0 = PACE_OFFSET_STOPS * (self.floor_ms + self.load_ms);
-        (v << 20).checked_div(s.time + t0.max(1)).unwrap_or(0)
+        v
     }
 
     /// The first stop of the best plan a beam search finds: starting from
     /// the present, every plan kept is extended by one stop at each floor
     /// where a stop moves somebody, and the [`BEAM`] extensions of best
-    /// pace are kept (one of several reaching the same floor at the same
-    /// time with the same boardings); a plan stops growing at
-    /// [`BEAM_HORIZON_STOPS`] or when nobody is left to move. At most
-    /// `BEAM_HORIZON_STOPS + 1` rounds (each stop takes a floor and a stop)
-    /// of at most `BEAM` × floors extensions: bounded time, and about 5 KiB
-    /// of stack (two beams of 72-byte plans).
+    /// rank (`rank`: pace, or area) are kept (one of several reaching the
+    /// same floor at the same time with the same boardings); a plan stops
+    /// growing at [`BEAM_HORIZON_STOPS`] or when nobody is left to move. At
+    /// most `BEAM_HORIZON_STOPS + 1` rounds (each stop takes a floor and a
+    /// stop) of at most `BEAM` × floors extensions: bounded time, and about
+    /// 6 KiB of stack (two beams of plans of under 100 bytes).
     fn beam_first_stop(&self) -> Option<u8> {
         let horizon = BEAM_HORIZON_STOPS * (self.floor_ms + self.load_ms);
         let mut beam = [self.start; BEAM];
@@ -692,12 +764,12 @@ impl Planner {
                         if let Some(c) = self.stop(s, f) {
                             any = true;
                             grew = true;
-                            insert(&mut next, &mut scores, &mut n, c, self.pace(&c));
+                            insert(&mut next, &mut scores, &mut n, c, self.rank(&c));
                         }
                     }
                 }
                 if !any && s.first != 0 {
-                    insert(&mut next, &mut scores, &mut n, *s, self.pace(s));
+                    insert(&mut next, &mut scores, &mut n, *s, self.rank(s));
                 }
             }
             if n == 0 {

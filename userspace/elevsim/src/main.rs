@@ -679,8 +679,9 @@ fn report(
         o,
         "Policies (`src/logic/policy.rs`): `rate` is the project's (plans stops ahead by simulating \
          head-of-line boarding exactly: every sequence of up to {} stops when fewer than {} wait, \
-         a beam of {} plans up to {} (floor + stop) times long ranked by delivery pace when \
-         busier; with ageing; see its documentation); `look` and `scan` sweep, stopping \
+         a beam of {} plans up to {} (floor + stop) times long when busier, ranked by the area \
+         under their curve of deliveries over {} (floor + stop) times while fewer than {} wait \
+         and by delivery pace beyond; with ageing; see its documentation); `look` and `scan` sweep, stopping \
          wherever someone gets off or on; `fifo` serves the oldest rider (aboard first) and stops \
          only at its target; `fifo-off` is the same but also stops wherever a rider aboard gets \
          off; `nearest` goes to the nearest floor where someone gets off or on; `peer` is the \
@@ -692,6 +693,8 @@ fn report(
         elevator_logic::policy::BUSY_WAITING,
         elevator_logic::policy::BEAM,
         elevator_logic::policy::BEAM_HORIZON_STOPS,
+        elevator_logic::policy::AREA_HORIZON_STOPS,
+        elevator_logic::policy::AREA_WAITING,
         elevator_logic::policy::starvation_bound_ms(5, timing) / 1000,
         elevator_logic::policy::starvation_bound_ms(6, timing) / 1000,
     );
