@@ -299,8 +299,12 @@ pub fn wait_for(
             ));
         }
         // Reading a long queue holds the elevator's lock while it renders:
-        // poll often enough, but leave the kthread most of the time.
-        std::thread::sleep(Duration::from_millis(5).max(read.elapsed() * 4));
+        // poll often enough, but leave the kthread most of the time. At most
+        // 100 ms: a read slowed by a host stall (not by the queue) once
+        // made the next sleep outlast two 400 ms LOADING windows.
+        std::thread::sleep(
+            (read.elapsed() * 4).clamp(Duration::from_millis(5), Duration::from_millis(100)),
+        );
     }
 }
 
