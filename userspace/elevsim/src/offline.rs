@@ -450,26 +450,26 @@ pub fn stretch_seeds(
     to_ms: u64,
     width: usize,
 ) -> Vec<Stretch> {
+    per_seed(seeds, |seed| {
+        let reqs = workload.requests(profile, seed);
+        stretch(profile, timing, policy, &reqs, from_ms, to_ms, width)
+    })
+}
+
+/// `f` on every seed of `seeds`, in order, spread over the CPUs.
+fn per_seed<T: Send>(seeds: core::ops::Range<u64>, f: impl Fn(u64) -> T + Sync) -> Vec<T> {
     let seeds: Vec<u64> = seeds.collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = seeds.len().div_ceil(threads).max(1);
+    let f = &f;
     std::thread::scope(|s| {
         let handles: Vec<_> = seeds
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&seed| {
-                            let reqs = workload.requests(profile, seed);
-                            stretch(profile, timing, policy, &reqs, from_ms, to_ms, width)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || part.iter().map(|&seed| f(seed)).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("stretch thread"))
+            .flat_map(|h| h.join().expect("per-seed thread"))
             .collect()
     })
 }
@@ -494,27 +494,9 @@ pub fn plan_seeds_beyond(
     width: usize,
     horizon_ms: u64,
 ) -> Vec<Plan> {
-    let seeds: Vec<u64> = seeds.collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = seeds.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = seeds
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&seed| {
-                            let reqs = workload.requests(profile, seed);
-                            plan_beyond(profile, timing, &reqs, width, horizon_ms)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("planner thread"))
-            .collect()
+    per_seed(seeds, |seed| {
+        let reqs = workload.requests(profile, seed);
+        plan_beyond(profile, timing, &reqs, width, horizon_ms)
     })
 }
 
