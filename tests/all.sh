@@ -63,6 +63,17 @@ host_checks() {
     rm -f "$out"
     lap
 }
+# Builds the modules (KERNEL from the environment) with clippy into the log:
+# status 0 when they built without a warning, 1 with warnings, 2 when they
+# did not build.
+clippy_module() { # log
+    make -s modules DEBUG=1 CLIPPY=1 >"$1" 2>&1
+    local rc=$?
+    [ "$rc" = 0 ] || { tail -20 "$1"; echo "make modules CLIPPY=1: exit status $rc"; }
+    grep -E "^(warning|error)" -A5 "$1" | head -30
+    [ "$rc" = 0 ] || return 2
+    ! grep -qE "^(warning|error)" "$1"
+}
 echo "== build the VM's tools"
 vmdir=$(mktemp -d); trap 'rm -rf "$vmdir"' EXIT
 declare -A vm_pid
@@ -82,48 +93,37 @@ for k in "${kernels[@]}"; do
 done
 [ $cold = 1 ] && { echo "== kernels ready"; lap; }
 # The VM suites need the modules and the static tools; they then run in the
-# background (on private copies of them), both kernels at once.
-echo "== build the modules"
-if [ $tools_ok = 1 ]; then
-    mkdir -p "$vmdir/tools"; cp "$tools"/{producer,consumer,elevctl,elevtest} "$vmdir/tools/"
-    for k in "${kernels[@]}"; do
-        b=build/debug; [ "$k" = 6.12 ] || b=build/$k-debug
-        if make -s modules DEBUG=1 KERNEL="$k" >"/tmp/elevator-build-$k.log" 2>&1; then
-            grep "^elevator:" "/tmp/elevator-build-$k.log" | sed "s/^/   /"
-            mkdir -p "$vmdir/$k/m" "$vmdir/$k/m-proconly"
-            cp "$b"/*.ko "$vmdir/$k/m/"; cp "$b-proconly/elevator.ko" "$vmdir/$k/m-proconly/"
-            echo "== VM suite on $k started in the background (debug kernel: lockdep, KASAN, kmemleak, fault injection)"
-            tests/vm-tests.sh "$(KERNEL=$k scripts/kernel.sh debug path)" "$vmdir/$k/m" "$vmdir/tools" \
-                > "$vmdir/out-$k" 2>&1 &
-            vm_pid[$k]=$!
-        else
-            tail -30 "/tmp/elevator-build-$k.log"; count "vm_build_$k" 1
-        fi
-    done
-    # make grade's own test: one more 7.3 guest grades our module and the C
-    # test modules of tests/grade/modules (each must fail exactly the checks
-    # tests/grade/expected.txt names).
-    if [[ " ${kernels[*]} " == *" 7.3 "* ]] && [ -f build/7.3-debug/elevator.ko ]; then
-        echo "== make grade's test started in the background (7.3 debug kernel)"
-        cp build/7.3-debug/elevator.ko "$vmdir/grade-ours.ko"
-        GRADE_OURS="$vmdir/grade-ours.ko" tests/grade/run-tests.sh > "$vmdir/out-grade" 2>&1 &
-        grade_pid=$!
-    fi
-else
-    tail -30 /tmp/elevator-build.log; count vm_tools_build 1
-fi
-lap
-clippy_module() { # log: the module built with CLIPPY=1 must succeed without a warning
-    make -s clippy DEBUG=1 >"$1" 2>&1
-    local rc=$?
-    [ "$rc" = 0 ] || { tail -20 "$1"; echo "make clippy: exit status $rc"; }
-    grep -E "^(warning|error)" -A5 "$1" | head -30
-    [ "$rc" = 0 ] && ! grep -qE "^(warning|error)" "$1"
-}
-echo "== clippy on the module"
+# background (on private copies of them), both kernels at once. The modules
+# are built with clippy (CLIPPY=1: clippy-driver compiles them as rustc
+# would, and lints them on the way), so the modules the guests load are the
+# ones clippy checked, and nothing is compiled twice.
+echo "== build the modules (with clippy)"
+[ $tools_ok = 1 ] || { tail -30 /tmp/elevator-build.log; count vm_tools_build 1; }
+mkdir -p "$vmdir/tools"
+[ $tools_ok = 1 ] && cp "$tools"/{producer,consumer,elevctl,elevtest} "$vmdir/tools/"
 for k in "${kernels[@]}"; do
-    KERNEL=$k clippy_module "/tmp/elevator-clippy-$k.log"; count "clippy_module_$k" $?
+    b=build/debug; [ "$k" = 6.12 ] || b=build/$k-debug
+    KERNEL=$k clippy_module "/tmp/elevator-build-$k.log"; st=$?
+    grep "^elevator:" "/tmp/elevator-build-$k.log" | sed "s/^/   /"
+    count "clippy_module_$k" $st
+    if [ $st = 2 ]; then count "vm_build_$k" 1; continue; fi
+    [ $tools_ok = 1 ] || continue
+    mkdir -p "$vmdir/$k/m" "$vmdir/$k/m-proconly"
+    cp "$b"/*.ko "$vmdir/$k/m/"; cp "$b-proconly/elevator.ko" "$vmdir/$k/m-proconly/"
+    echo "== VM suite on $k started in the background (debug kernel: lockdep, KASAN, kmemleak, fault injection)"
+    tests/vm-tests.sh "$(KERNEL=$k scripts/kernel.sh debug path)" "$vmdir/$k/m" "$vmdir/tools" \
+        > "$vmdir/out-$k" 2>&1 &
+    vm_pid[$k]=$!
 done
+# make grade's own test: one more 7.3 guest grades our module and the C
+# test modules of tests/grade/modules (each must fail exactly the checks
+# tests/grade/expected.txt names).
+if [ $tools_ok = 1 ] && [[ " ${kernels[*]} " == *" 7.3 "* ]] && [ -f build/7.3-debug/elevator.ko ]; then
+    echo "== make grade's test started in the background (7.3 debug kernel)"
+    cp build/7.3-debug/elevator.ko "$vmdir/grade-ours.ko"
+    GRADE_OURS="$vmdir/grade-ours.ko" tests/grade/run-tests.sh > "$vmdir/out-grade" 2>&1 &
+    grade_pid=$!
+fi
 lap
 echo "== build input checks"
 tests/build-checks.sh | tee "${TMPDIR:-/tmp}/elevator-build-checks.log"
