@@ -7,11 +7,7 @@
 #
 # The whole suite runs in two VMs side by side: one for the 1,000
 # insmod/rmmod cycles of unload_races and two cases that mostly sleep, one
-# for every other case. The first runs its two virtual CPUs on two host
-# threads, truly in parallel, for the races; the second on one host thread
-# taking turns (tests/vm/run.sh --tcg-thread single: the same 2-CPU guest,
-# without the CPU that spinning on a preempted virtual CPU costs when
-# several guests share the host's cores). Each guest ends with its own kmemleak check. Most
+# for every other case. Each guest ends with its own kmemleak check. Most
 # cases spend their time asleep at scaled timing, so the two share the host's
 # CPUs well. With case names in ELEVTEST_ARGS, or VM_PARALLEL=0, one VM runs
 # what was asked.
@@ -101,22 +97,21 @@ adds+=(--add "$mods/elevator.ko:lib/modules/elevator.ko"
 
 # One guest: 256 MB keeps each kmemleak scan short; expedited RCU grace
 # periods make each module unload take milliseconds instead of jiffies.
-boot() { # index, elevtest arguments, TCG threading
+boot() { # index, elevtest arguments
     cat > "$work/payload$1" <<PAYLOAD
 echo "guest: \$(grep -c ^processor /proc/cpuinfo) CPUs, kernel \$(uname -r)"
 elevtest $kmemleak_arg $2
 PAYLOAD
     "$here/vm/run.sh" --kernel "$kernel" "${adds[@]}" \
         --mem "${VM_MEM:-256}" --append "rcupdate.rcu_expedited=1 ignore_loglevel" \
-        --payload "$work/payload$1" --timeout "${VM_TIMEOUT:-3000}" --tcg-thread "$3" \
+        --payload "$work/payload$1" --timeout "${VM_TIMEOUT:-3000}" \
         --log "$work/console$1.log" > "$work/out$1" 2>&1
     echo $? > "$work/status$1"
 }
 
 start=$(date +%s)
 for i in "${!shards[@]}"; do
-    tcg=${VM_TCG_THREAD:-multi}; [ "$i" -gt 0 ] && tcg=${VM_TCG_THREAD:-single}
-    boot "$i" "${shards[$i]}" "$tcg" &
+    boot "$i" "${shards[$i]}" &
 done
 wait
 passed=0 failed=0

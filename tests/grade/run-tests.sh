@@ -6,10 +6,7 @@
 # that each fails exactly the checks tests/grade/expected.txt names for it and
 # no other. One VM (the 7.3 debug kernel, the course's plain patch) grades
 # them all in sequence, each with its own kernel-log and kmemleak check;
-# "ours" goes first and is the others' riders reference. The guest's two
-# virtual CPUs take turns on one host thread (tests/vm/run.sh --tcg-thread
-# single): grading needs no true parallelism, and it runs beside the VM
-# suites.
+# "ours" goes first and is the others' riders reference.
 #
 # Prints one PASS/FAIL line per module and ends with
 # "grade-tests: N passed, M failed"; exit status non-zero on any failure.
@@ -87,7 +84,7 @@ done
 
 "$root/tests/vm/run.sh" --kernel "$bz" "${adds[@]}" --mem "${VM_MEM:-256}" \
     --append "rcupdate.rcu_expedited=1 ignore_loglevel" --share "$work/share" \
-    --payload "$work/payload" --timeout "${GRADE_TEST_TIMEOUT:-900}" --tcg-thread "${VM_TCG_THREAD:-single}" \
+    --payload "$work/payload" --timeout "${GRADE_TEST_TIMEOUT:-900}" \
     --log "$work/console.log" > "$work/vm.out" 2>&1
 status=$?
 

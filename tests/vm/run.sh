@@ -6,7 +6,7 @@
 #   tests/vm/run.sh --kernel BZIMAGE [--add SRC:DEST]... [--payload SCRIPT]
 #                   [--shell] [--timeout SECONDS] [--cpus N] [--mem MB]
 #                   [--log FILE] [--append "kernel args"] [--share DIR]
-#                   [--quiet-boot] [--tcg-thread multi|single]
+#                   [--quiet-boot]
 #
 # TCG by default (KVM does not work on the project's machines); VM_ACCEL=kvm
 # asks for KVM where it works. Exit status: the payload's, 124 on timeout,
@@ -25,16 +25,6 @@
 # gives up loading the DSDT. Harmless here (the CPUs come from ACPI's MADT,
 # which is read anyway); no qemu option avoids it (-machine acpi=off leaves
 # SeaBIOS's MP table with one CPU), CONFIG_PCI=y would.
-#
-# --tcg-thread (default multi, or VM_TCG_THREAD): multi gives each virtual
-# CPU a host thread, so the guest's CPUs run truly at the same time (the
-# unload races need that). single runs both virtual CPUs in one host thread,
-# taking turns: the guest is still a 2-CPU SMP kernel with the same locking,
-# but it never spins on a virtual CPU whose host thread the host has
-# preempted. With more guests than host cores that spinning costs a third
-# more CPU: three 7.3 debug guests running 50 unload cycles side by side on
-# 2 cores took 31 s of CPU each with multi and 24 s with single (24 s alone
-# with either).
 #
 # -cpu max,la57=off: 4-level paging, as on most real x86 machines. With
 # 5-level paging the 7.3 debug kernel reported, about once in 70 boots under
@@ -56,7 +46,6 @@
 set -euo pipefail
 
 kernel= payload= shell=0 timeout=600 cpus=2 mem=1024 log= append= share= quiet=0
-tcg_thread=${VM_TCG_THREAD:-multi}
 adds=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -71,12 +60,10 @@ while [ $# -gt 0 ]; do
     --append) append=$2; shift 2 ;;
     --share) share=$2; shift 2 ;;
     --quiet-boot) quiet=1; shift ;;
-    --tcg-thread) tcg_thread=$2; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 [ -f "$kernel" ] || { echo "run.sh: no kernel at '$kernel'" >&2; exit 2; }
-case "$tcg_thread" in multi|single) ;; *) echo "run.sh: --tcg-thread is multi or single, not '$tcg_thread'" >&2; exit 2 ;; esac
 [ $shell = 1 ] || [ -f "$payload" ] || { echo "run.sh: no payload script '$payload'" >&2; exit 2; }
 busybox=/bin/busybox
 [ -x "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q "statically linked" || busybox=/usr/bin/busybox
@@ -120,7 +107,7 @@ fi
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max,la57=off -smp "$cpus" -m "$mem"
       -kernel "$kernel" -initrd "$work/initramfs.cpio" -append "$cmdline"
       -display none -vga none -no-reboot -serial mon:stdio -net none)
-if [ "$accel" = tcg ]; then qemu[2]=tcg,thread=$tcg_thread; else qemu[4]=host; fi
+[ "$accel" = tcg ] || qemu[3]=host
 # The second serial port (ttyS1): /host's way out.
 [ -n "$share" ] && qemu+=(-serial "file:$work/share.out")
 
