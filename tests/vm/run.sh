@@ -107,7 +107,7 @@ fi
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max,la57=off -smp "$cpus" -m "$mem"
       -kernel "$kernel" -initrd "$work/initramfs.cpio" -append "$cmdline"
       -display none -vga none -no-reboot -serial mon:stdio -net none)
-[ "$accel" = tcg ] || qemu[3]=host
+[ "$accel" = tcg ] || qemu[4]=host  # -cpu host
 # The second serial port (ttyS1): /host's way out.
 [ -n "$share" ] && qemu+=(-serial "file:$work/share.out")
 
