@@ -38,9 +38,10 @@
 # with a controlling tty, in /root beside the modules.
 #
 # --share DIR: DIR's files are copied into the guest's /host (in the
-# initramfs, so in RAM), and /host is sent back over the second serial port
-# (a tar in base64, every 2 s when it changed, and when the payload or shell
-# ends or `reboot` runs) and copied into DIR when the VM exits. The kernels
+# initramfs, so in RAM), and what changes in /host is sent back over the
+# second serial port (the changed files as a gzipped tar in base64, checked
+# every 30 s, when the payload or shell ends, when `reboot` runs and when a
+# payload runs `hostsync`) and copied into DIR when the VM exits. The kernels
 # have no PCI/virtio, so qemu's 9p share cannot be used; files are copied,
 # never deleted, on the host, and symlinks and special files are skipped.
 set -euo pipefail
@@ -111,15 +112,22 @@ qemu=(qemu-system-x86_64 -accel "$accel" -cpu max,la57=off -smp "$cpus" -m "$mem
 # The second serial port (ttyS1): /host's way out.
 [ -n "$share" ] && qemu+=(-serial "file:$work/share.out")
 
-# Copies the newest complete /host the guest sent into the share folder.
+# Applies every complete copy of /host's changes the guest sent, in order,
+# and copies the result into the share folder.
 share_back() {
     [ -n "$share" ] && [ -s "$work/share.out" ] || return 0
     local n
-    n=$(tr -d '\r' < "$work/share.out" | sed -n 's/^@@HOST-END \([0-9]*\)@@$/\1/p' | tail -1)
-    [ -n "$n" ] || { echo "run.sh: the guest sent no complete copy of /host" >&2; return 0; }
-    mkdir -p "$work/back"
-    tr -d '\r' < "$work/share.out" | sed -n "/^@@HOST-BEGIN $n@@\$/,/^@@HOST-END $n@@\$/p" | sed '1d;$d' |
-        base64 -d | tar -x -C "$work/back" --no-same-owner --no-same-permissions 2>/dev/null || true
+    mkdir -p "$work/back" "$work/copies"
+    # One file per complete copy (BEGIN to END), named by its number; done
+    # lists the numbers in the order they came.
+    tr -d '\r' < "$work/share.out" | awk -v dir="$work/copies" '
+        /^@@HOST-BEGIN [0-9]+@@$/ { n = substr($2, 1, length($2) - 2); f = dir "/" n; printf "" > f; next }
+        /^@@HOST-END [0-9]+@@$/ { if (f != "") { close(f); print n > (dir "/done") } f = ""; next }
+        f != "" { print > f }'
+    [ -s "$work/copies/done" ] || { echo "run.sh: the guest sent no complete copy of /host" >&2; return 0; }
+    while read -r n; do
+        base64 -d < "$work/copies/$n" | tar -xz -C "$work/back" --no-same-owner --no-same-permissions 2>/dev/null || true
+    done < "$work/copies/done"
     find "$work/back" ! -type f ! -type d -delete
     cp -r "$work/back/." "$share/"
     echo "run.sh: the guest's /host is in $share ($(find "$work/back" -type f | wc -l) files)" >&2
