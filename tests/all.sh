@@ -67,9 +67,9 @@ host_checks() {
 # status 0 when they built without a warning, 1 with warnings, 2 when they
 # did not build.
 clippy_module() { # log
-    make -s modules DEBUG=1 CLIPPY=1 >"$1" 2>&1
+    make -s clippy DEBUG=1 >"$1" 2>&1
     local rc=$?
-    [ "$rc" = 0 ] || { tail -20 "$1"; echo "make modules CLIPPY=1: exit status $rc"; }
+    [ "$rc" = 0 ] || { tail -20 "$1"; echo "make clippy: exit status $rc"; }
     grep -E "^(warning|error)" -A5 "$1" | head -30
     [ "$rc" = 0 ] || return 2
     ! grep -qE "^(warning|error)" "$1"
