@@ -60,6 +60,8 @@ struct Node {
     in_window: u64,
     /// The clock passed the horizon.
     done: bool,
+    /// The first decision of the plan that led here (none at the root).
+    first: Option<Choice>,
 }
 
 /// What the planner found on one run.
@@ -73,6 +75,8 @@ pub struct Plan {
     pub in_window: u64,
     /// Nodes expanded.
     pub expanded: u64,
+    /// The best plan's first decision.
+    pub first: Option<Choice>,
 }
 
 struct Search<'a> {
@@ -143,10 +147,16 @@ impl Search<'_> {
             delivered: n.delivered,
             in_window: n.in_window,
             done: n.done,
+            first: n.first,
         };
         if n.b.has_work() {
             for f in (1..=floors).filter(|&f| n.b.work_at(f)) {
                 let mut c = copy(n);
+                c.first.get_or_insert(if c.pos == f {
+                    Choice::Stop
+                } else {
+                    Choice::Go(f)
+                });
                 while c.pos != f && !c.done {
                     self.step(&mut c, Choice::Go(f));
                 }
@@ -161,12 +171,14 @@ impl Search<'_> {
             return;
         }
         let mut c = copy(n);
+        c.first.get_or_insert(Choice::Idle);
         self.step(&mut c, Choice::Idle);
         out.push(c);
         if let Some(r) = self.requests.get(n.next) {
             let g = r.start;
             if (1..=i32::from(floors)).contains(&g) && g != i32::from(n.pos) {
                 let mut c = copy(n);
+                c.first.get_or_insert(Choice::Go(g as u8));
                 self.step(&mut c, Choice::Go(g as u8));
                 out.push(c);
             }
@@ -258,17 +270,17 @@ pub fn plan_from(
     horizon_ms: u64,
     window_ms: u64,
 ) -> Plan {
-    assert!(
-        !matches!(b.state(), State::Up | State::Down),
-        "the car stands at a floor"
-    );
     let timing = b.timing();
     let search = Search {
         requests,
         horizon: horizon_ms,
         window: window_ms,
     };
-    let pos = b.floor();
+    let pos = match b.state() {
+        State::Up => b.floor() + 1,
+        State::Down => b.floor() - 1,
+        _ => b.floor(),
+    };
     let mut root = Node {
         b,
         now,
@@ -277,18 +289,22 @@ pub fn plan_from(
         delivered: 0,
         in_window: 0,
         done: false,
+        first: None,
     };
     search.arrive(&mut root);
     let slice = u64::from(timing.floor_ms.min(timing.load_ms)).max(1);
     let mut buckets: Vec<Vec<Node>> = Vec::new();
     // The best finished plan: (delivered, in_window), the first found of
     // the most delivered.
-    let mut best = (0, 0);
+    let mut best = (0, 0, None);
     let mut expanded = 0;
-    let put = |n: Node, buckets: &mut Vec<Vec<Node>>, best: &mut (u64, u64), min_bucket: usize| {
+    let put = |n: Node,
+               buckets: &mut Vec<Vec<Node>>,
+               best: &mut (u64, u64, Option<Choice>),
+               min_bucket: usize| {
         if n.done {
-            if n.delivered > best.0 {
-                *best = (n.delivered, n.in_window);
+            if n.delivered > best.0 || best.2.is_none() {
+                *best = (n.delivered, n.in_window, n.first);
             }
             return;
         }
@@ -337,6 +353,17 @@ pub fn plan_from(
         delivered: best.0,
         in_window: best.1,
         expanded,
+        first: best.2,
+    }
+}
+
+/// Issues to `b` the requests from `requests[*next]` on that arrive by
+/// `until_ms`, moving `next` past them; invalid ones are refused, as in
+/// `run`.
+fn issue_until(b: &mut HostBuilding, requests: &[Request], next: &mut usize, until_ms: u64) {
+    while let Some(r) = requests.get(*next).filter(|r| r.at_ms <= until_ms) {
+        *next += 1;
+        let _ = issue_growing(b, r.start, r.dest, r.kind, r.at_ms);
     }
 }
 
@@ -386,12 +413,7 @@ pub fn stretch(
     let mut snapshot = None;
     let mut delivered = 0;
     loop {
-        while next < requests.len() && requests[next].at_ms <= now.min(to_ms) {
-            let r = requests[next];
-            next += 1;
-            // Invalid requests are refused, as in `run`.
-            let _ = issue_growing(&mut b, r.start, r.dest, r.kind, r.at_ms);
-        }
+        issue_until(&mut b, &requests, &mut next, now.min(to_ms));
         if now > to_ms {
             break;
         }
@@ -497,6 +519,100 @@ pub fn plan_seeds_beyond(
     per_seed(seeds, |seed| {
         let reqs = workload.requests(profile, seed);
         plan_beyond(profile, timing, &reqs, width, horizon_ms)
+    })
+}
+
+/// Who drives the car in [`online`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    /// The policy of the building.
+    Policy(PolicyKind),
+    /// The planner (beam `width`) used as a policy: it knows the requests
+    /// issued so far and none to come, and at every step makes the first
+    /// decision of its best plan. `told`: the plan is for the deliveries
+    /// by the end of the window (it is told when counting stops);
+    /// otherwise for those in the next [`ONLINE_LOOKAHEAD_MS`] at every step
+    /// (as far ahead as a told planner at the start).
+    Planner {
+        /// Beam width.
+        width: usize,
+        /// Told when counting stops.
+        told: bool,
+    },
+}
+
+/// How far ahead the planner used online and not told when counting stops
+/// plans at every step: the window's length.
+pub const ONLINE_LOOKAHEAD_MS: u64 = HORIZON_MS;
+
+/// Runs `requests` with `driver` at the wheel and returns the riders
+/// delivered in each minute of the window (a delivery counts in the
+/// minute its stop starts in; a stop starting on a minute's last
+/// millisecond counts in that minute).
+pub fn online(
+    profile: &'static Profile,
+    timing: Timing,
+    requests: &[Request],
+    driver: Driver,
+) -> Vec<u64> {
+    let kind = match driver {
+        Driver::Policy(k) => k,
+        // Never consulted: every step is forced.
+        Driver::Planner { .. } => PolicyKind::Look,
+    };
+    let mut b: HostBuilding = Building::new(profile, timing, kind);
+    b.start().expect("fresh building starts");
+    let mut per_minute = vec![0; HORIZON_MS.div_ceil(60_000) as usize];
+    let (mut next, mut now) = (0, 0u64);
+    loop {
+        issue_until(&mut b, requests, &mut next, now.min(HORIZON_MS));
+        if now > HORIZON_MS {
+            break;
+        }
+        let mut count = |e: Event| {
+            if let Event::Delivered { at_ms, .. } = e {
+                if at_ms <= HORIZON_MS {
+                    per_minute[(at_ms.saturating_sub(1) / 60_000) as usize] += 1;
+                }
+            }
+        };
+        let step = match driver {
+            Driver::Planner { width, told } if b.has_work() => {
+                let horizon = if told {
+                    HORIZON_MS
+                } else {
+                    now + ONLINE_LOOKAHEAD_MS
+                };
+                let copy = b.try_clone().expect("host allocation");
+                let plan = plan_from(copy, now, &requests[..next], next, width, horizon, horizon);
+                // With work to do, every plan makes a first decision.
+                let first = plan.first.expect("a plan with work to do decides");
+                b.step_as(first, now, &mut count)
+            }
+            _ => b.step(now, &mut count),
+        };
+        match step {
+            Step::Sleep(ms) => now += u64::from(ms),
+            Step::Wait => match requests.get(next) {
+                Some(r) => now = r.at_ms,
+                None => break,
+            },
+        }
+    }
+    per_minute
+}
+
+/// [`online`] on every seed of `seeds` (in order), spread over the CPUs.
+pub fn online_seeds(
+    profile: &'static Profile,
+    timing: Timing,
+    workload: crate::Workload,
+    seeds: core::ops::Range<u64>,
+    driver: Driver,
+) -> Vec<Vec<u64>> {
+    per_seed(seeds, |seed| {
+        let reqs = workload.requests(profile, seed);
+        online(profile, timing, &reqs, driver)
     })
 }
 
