@@ -294,8 +294,8 @@ pub fn plan_from(
     search.arrive(&mut root);
     let slice = u64::from(timing.floor_ms.min(timing.load_ms)).max(1);
     let mut buckets: Vec<Vec<Node>> = Vec::new();
-    // The best finished plan: (delivered, in_window), the first found of
-    // the most delivered.
+    // The best finished plan: (delivered, in_window, first decision), the
+    // first found of the most delivered (any finished plan beats none).
     let mut best = (0, 0, None);
     let mut expanded = 0;
     let put = |n: Node,
