@@ -943,8 +943,9 @@ impl RatePlan {
 }
 
 impl<S: Slots> Building<S> {
-    /// The floor the car stands on once the move in progress is over.
-    fn floor_after_move(&self) -> u8 {
+    /// The floor the car stands on once the move in progress, if any, is
+    /// over: where the next step's decision is made.
+    pub fn floor_after_move(&self) -> u8 {
         match self.moving {
             Some(Dir::Up) => self.floor + 1,
             Some(Dir::Down) => self.floor - 1,

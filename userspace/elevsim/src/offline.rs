@@ -89,13 +89,12 @@ struct Search<'a> {
 impl Search<'_> {
     /// Issues the requests that have arrived by the node's clock.
     fn arrive(&self, n: &mut Node) {
-        while n.next < self.requests.len() && self.requests[n.next].at_ms <= n.now.min(self.horizon)
-        {
-            let r = self.requests[n.next];
-            n.next += 1;
-            // Invalid requests are refused, as in `run`.
-            let _ = issue_growing(&mut n.b, r.start, r.dest, r.kind, r.at_ms);
-        }
+        issue_until(
+            &mut n.b,
+            self.requests,
+            &mut n.next,
+            n.now.min(self.horizon),
+        );
         if n.now > self.horizon {
             n.done = true;
         }
@@ -256,8 +255,8 @@ pub fn plan_beyond(
 }
 
 /// Like [`plan_beyond`], from a building part-way through a run: `b` at
-/// `now`, with the car standing at a floor (not in the middle of a move),
-/// after the first `issued` of `requests` were issued; the search looks
+/// `now` (its next step, which finishes any move in progress), after the
+/// first `issued` of `requests` were issued; the search looks
 /// for the plan that delivers most by `horizon_ms`, and
 /// [`Plan::delivered`] and [`Plan::in_window`] count deliveries from `now`
 /// on, by `horizon_ms` and by `window_ms`.
@@ -276,11 +275,7 @@ pub fn plan_from(
         horizon: horizon_ms,
         window: window_ms,
     };
-    let pos = match b.state() {
-        State::Up => b.floor() + 1,
-        State::Down => b.floor() - 1,
-        _ => b.floor(),
-    };
+    let pos = b.floor_after_move();
     let mut root = Node {
         b,
         now,
