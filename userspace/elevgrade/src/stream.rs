@@ -271,6 +271,17 @@ fn loading_at(p: &Parsed, f: u32) -> bool {
     p.snap.state == State::Loading && p.snap.current_floor == f
 }
 
+/// Whether a whole stop at floor `at` fits between two reads at most `span`
+/// apart that show the car at floors `from` and `to`: the stop (LOADING
+/// lasts a stop's time) and every move of the way from `from` to `at` to
+/// `to` but the first and the last (which may have been under way at the
+/// reads), at the floor-time check's 75 %. When it does not fit, nobody got
+/// on or off at `at` between the reads in a stop the reads missed.
+fn stop_fits(span: f64, from: u32, at: u32, to: u32, t: Timing) -> bool {
+    let moves = from.abs_diff(at) + at.abs_diff(to);
+    span >= 0.75 * (f64::from(moves.saturating_sub(2)) * t.floor + t.load)
+}
+
 /// Everything the stream shows, one finding per check.
 #[derive(Debug, Default)]
 pub struct StreamFindings {
@@ -441,7 +452,7 @@ pub fn pairwise(parsed: &[Parsed], issued: &[Issued], t: Timing, out: &mut Strea
             if loading_at(a, *f) || loading_at(b, *f) {
                 continue;
             }
-            if close {
+            if !stop_fits(span, a.snap.current_floor, *f, b.snap.current_floor, t) {
                 out.at_stop.fail(format!(
                     "{} left floor {f}'s queue with no LOADING stop at floor {f}:\n      before: {}\n      after:  {}",
                     show(riders),
@@ -470,16 +481,10 @@ pub fn pairwise(parsed: &[Parsed], issued: &[Issued], t: Timing, out: &mut Strea
             if r.dest == a.snap.current_floor || r.dest == b.snap.current_floor {
                 continue;
             }
-            let (fa, fb) = (a.snap.current_floor, b.snap.current_floor);
-            let (lo, hi) = (fa.min(fb), fa.max(fb));
-            // Across a long gap the car may also have gone to the rider's
-            // floor and come back: that takes a whole stop there and every
-            // move of the detour but the first and the last (which may have
-            // been under way at the reads), at the floor-time check's 75 %.
-            let detour = fa.abs_diff(r.dest) + r.dest.abs_diff(fb);
-            let detour_fits =
-                span >= 0.75 * (f64::from(detour.saturating_sub(2)) * t.floor + t.load);
-            if close || !((lo < r.dest && r.dest < hi) || detour_fits) {
+            // The car may have stopped at the rider's floor between the
+            // reads (on its way, or on a detour there and back) if the stop
+            // fits.
+            if !stop_fits(span, a.snap.current_floor, r.dest, b.snap.current_floor, t) {
                 out.unload.fail(format!(
                     "{r} got off away from floor {}:\n      before: {}\n      after:  {}",
                     r.dest,
@@ -811,6 +816,34 @@ mod tests {
         let f = run(&[sample(0.0, before, 1), sample(0.01, after, 1)]);
         assert!(!f.at_stop.ok(), "{f:?}");
         assert!(f.fifo.ok(), "{f:?}");
+    }
+
+    #[test]
+    fn boarding_without_a_stop_is_unverifiable_only_when_a_stop_fits() {
+        // C3 left floor 2's queue while the car went from floor 1 to floor 2,
+        // moving up at both reads: a stop at 2 between them takes a whole
+        // stop (at 75 %: 75 ms here).
+        let before = text("UP", 1, "", &[(2, "C3")], 0);
+        let after = text("UP", 2, "C3", &[], 0);
+        let f = run(&[
+            sample(0.0, before.clone(), 1),
+            sample(0.06, after.clone(), 1),
+        ]);
+        assert!(!f.at_stop.ok(), "{f:?}");
+        let f = run(&[sample(0.0, before, 1), sample(0.09, after, 1)]);
+        assert!(f.at_stop.ok(), "{f:?}");
+        assert!(f.at_stop.notes[0].contains("1 too far apart"), "{f:?}");
+        // From floor 1 to floor 3, boarding at 5: a stop there and the 6
+        // moves of the detour but two, 0.75 x (4 x 0.2 + 0.1) = 0.675 s.
+        let before = text("UP", 1, "", &[(5, "C3")], 0);
+        let after = text("UP", 3, "C3", &[], 0);
+        let f = run(&[
+            sample(0.0, before.clone(), 1),
+            sample(0.6, after.clone(), 1),
+        ]);
+        assert!(!f.at_stop.ok(), "{f:?}");
+        let f = run(&[sample(0.0, before, 1), sample(0.7, after, 1)]);
+        assert!(f.at_stop.ok(), "{f:?}");
     }
 
     #[test]
