@@ -22,8 +22,9 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export KERNEL=7.3
-# 200/100 ms: the grader judges a pair of snapshots only when both reads
-# fit in half a stop; at 50 ms stops a loaded host (load average 10) left
+# 200/100 ms: the grader judges a boarding without a stop only when no
+# whole stop fits between the two reads (75 % of a stop for the same
+# floor); at 50 ms stops a loaded host (load average 10) left
 # boards_no_stop's boardings unjudged and the fault unseen.
 floor=${GRADE_FLOOR_MS:-200} load=${GRADE_LOAD_MS:-100}
 start=$(date +%s)
